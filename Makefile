@@ -1,0 +1,45 @@
+# Beacon: `make run` to try it, `make test` to test it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format worker scheduler bench install clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: migrate, load demo data, start web + worker + scheduler (+ embedded Valkey)
+run: $(STAMP)
+	$(BIN)/python -m portal.devserver
+
+## test: the whole suite on SQLite, then on PostgreSQL when it is reachable
+test: $(STAMP)
+	$(BIN)/python -m tests.matrix
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## worker: one more RQ worker (needs REDIS_URL)
+worker: $(STAMP)
+	BEACON_ENV=$${BEACON_ENV:-development} $(BIN)/flask --app wsgi:app worker
+
+scheduler: $(STAMP)
+	BEACON_ENV=$${BEACON_ENV:-development} $(BIN)/flask --app wsgi:app scheduler
+
+bench: $(STAMP)
+	@echo "Benchmarks arrive with the features they measure (see docs/performance.md)."
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,25 @@
+"""Periodic jobs, declared once for the scheduler (`flask scheduler`, RQ's cron).
+
+Run exactly one scheduler: `rq cron` has no leader election, and interval jobs
+also fire each time it starts. Every job here is idempotent or keyed to its
+period, so a second scheduler started by mistake changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from rq import cron
+
+from jobs.outbox import sweep_outbox
+
+# (job, schedule): `interval` in seconds or a `cron` expression, plus RQ job options.
+PERIODIC_JOBS: list[tuple[Callable[..., Any], dict[str, Any]]] = [
+    (sweep_outbox, {"interval": 60, "job_timeout": 300}),
+]
+
+# Also usable as plain `rq cron jobs/cron.py` (the queue then comes from RQ_QUEUE).
+for _func, _options in PERIODIC_JOBS:
+    cron.register(_func, os.environ.get("RQ_QUEUE", "beacon"), **_options)

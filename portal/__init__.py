@@ -1,0 +1,112 @@
+"""Beacon: a self-hosted, gamified learning and employee-advocacy portal."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, redirect, request, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import BASE_DIR, INSTANCE_DIR, config_for
+
+
+class ConfigurationError(RuntimeError):
+    """Beacon cannot start with this configuration."""
+
+
+def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app for `config_name` (default: `BEACON_ENV`), with optional overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_object(config_for(config_name))
+    if overrides:
+        app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise ConfigurationError("SECRET_KEY is not set: Beacon refuses to start without one.")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _configure_logging(app)
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_web_hooks(app)
+
+    from portal.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal import queue
+    from portal.accounts.services import load_session_user
+    from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    limiter.init_app(app)
+    queue.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_session_user)
+
+    @login_manager.unauthorized_handler
+    def unauthorized() -> Response:
+        from portal.web import hx_redirect, wants_fragment
+        from portal.web.urls import safe_next
+
+        target = safe_next(request.full_path.rstrip("?"), "/")
+        login_url = url_for("auth.login", next=target if target != "/" else None)
+        if request.headers.get("HX-Request") == "true" or wants_fragment():
+            return hx_redirect(login_url)
+        return redirect(login_url, 303)  # type: ignore[return-value]
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.admin_views import bp as people_bp
+    from portal.accounts.views import bp as auth_bp
+    from portal.accounts.views import settings_bp
+    from portal.home.views import bp as home_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(settings_bp)
+    app.register_blueprint(people_bp)
+
+
+def _register_web_hooks(app: Flask) -> None:
+    from portal.web import flashes_to_hx_trigger
+    from portal.web.errors import register_error_handlers
+    from portal.web.navigation import register_navigation
+    from portal.web.security import register_security_headers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_navigation(app)
+    app.after_request(flashes_to_hx_trigger)

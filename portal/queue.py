@@ -1,0 +1,194 @@
+"""Background jobs: the RQ connection and the outbox that feeds it.
+
+Work for RQ is never pushed straight from a request. `enqueue_after_commit()`
+writes an outbox row in the caller's transaction; once that transaction commits
+the row is pushed to Redis. If Redis is down the row stays pending and the
+periodic `sweep_outbox` job (or the next worker start) pushes it later, so a
+Redis outage delays jobs and loses none. Each row carries the RQ job id it will
+be enqueued under, so the sweep can tell a row that reached Redis from one
+that did not.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import redis
+from flask import Flask, current_app
+from rq import Queue, Retry
+from rq.job import Job
+from sqlalchemy import JSON, String, Text, event, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from portal.db import TimestampMixin, UTCDateTime, db, utcnow
+
+log = logging.getLogger(__name__)
+
+PENDING = "pending"
+ENQUEUED = "enqueued"
+DEFAULT_RETRY = Retry(max=3, interval=[10, 60, 300])
+
+
+class OutboxJob(TimestampMixin, db.Model):
+    """A job recorded in the database, waiting to be (or already) handed to RQ."""
+
+    __tablename__ = "outbox_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(64), unique=True)
+    func: Mapped[str] = mapped_column(String(200))
+    args: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    kwargs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+def init_app(app: Flask) -> None:
+    """Create the app's Redis client (connections are made lazily, on first use)."""
+    app.extensions["redis"] = redis.Redis.from_url(
+        app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
+    )
+
+
+def get_redis() -> redis.Redis:
+    """The Redis client of the current app."""
+    return current_app.extensions["redis"]  # type: ignore[no-any-return]
+
+
+def get_queue() -> Queue:
+    """The app's RQ queue."""
+    return Queue(current_app.config["RQ_QUEUE"], connection=get_redis())
+
+
+def _func_path(func: Callable[..., Any] | str) -> str:
+    if isinstance(func, str):
+        return func
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+def enqueue_after_commit(func: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> OutboxJob:
+    """Record `func(*args, **kwargs)` to run on a worker once the current transaction commits.
+
+    Arguments must be JSON-serialisable: pass ids, never objects. If the
+    transaction rolls back, the job is never run.
+    """
+    row = OutboxJob(
+        job_id=f"outbox-{uuid.uuid4().hex}",
+        func=_func_path(func),
+        args=list(args),
+        kwargs=dict(kwargs),
+        status=PENDING,
+    )
+    db.session.add(row)
+    db.session.flush()
+    db.session.info.setdefault("outbox", []).append(_snapshot(row))
+    return row
+
+
+def _snapshot(row: OutboxJob) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "job_id": row.job_id,
+        "func": row.func,
+        "args": list(row.args),
+        "kwargs": dict(row.kwargs),
+    }
+
+
+@event.listens_for(Session, "after_commit")
+def _push_after_commit(session: Session) -> None:
+    pending = session.info.pop("outbox", None)
+    if pending:
+        push(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop("outbox", None)
+
+
+def push(rows: list[dict[str, Any]]) -> int:
+    """Hand outbox rows to RQ and mark them enqueued; return how many went.
+
+    A Redis error leaves the rows pending for the sweep: it is logged, never raised.
+    """
+    done: list[int] = []
+    errors: dict[int, str] = {}
+    queue = get_queue()
+    for row in rows:
+        try:
+            queue.enqueue(
+                row["func"],
+                *row["args"],
+                job_id=row["job_id"],
+                retry=DEFAULT_RETRY,
+                **row["kwargs"],
+            )
+            done.append(row["id"])
+        except redis.RedisError as exc:
+            log.warning("Redis unavailable; outbox job %s stays pending: %s", row["job_id"], exc)
+            errors[row["id"]] = str(exc)[:500]
+            break  # the rest would fail the same way; the sweep retries them all
+    _mark(done, errors)
+    return len(done)
+
+
+def _mark(done: list[int], errors: dict[int, str]) -> None:
+    if not done and not errors:
+        return
+    with db.engine.begin() as conn:
+        if done:
+            conn.execute(
+                update(OutboxJob)
+                .where(OutboxJob.id.in_(done))
+                .values(status=ENQUEUED, enqueued_at=utcnow(), attempts=OutboxJob.attempts + 1)
+            )
+        for row_id, message in errors.items():
+            conn.execute(
+                update(OutboxJob)
+                .where(OutboxJob.id == row_id)
+                .values(last_error=message, attempts=OutboxJob.attempts + 1)
+            )
+
+
+def sweep_outbox(grace_seconds: int | None = None, limit: int = 500) -> int:
+    """Push every outbox row still pending after the grace period; return how many went.
+
+    Rows whose job already reached Redis (the after-commit push succeeded but the
+    process died before marking it) are only marked, not enqueued twice.
+    """
+    if grace_seconds is None:
+        grace_seconds = current_app.config["OUTBOX_GRACE_SECONDS"]
+    cutoff = utcnow() - timedelta(seconds=grace_seconds)
+    rows = db.session.scalars(
+        select(OutboxJob)
+        .where(OutboxJob.status == PENDING, OutboxJob.created_at <= cutoff)
+        .order_by(OutboxJob.id)
+        .limit(limit)
+    ).all()
+    snapshots = [_snapshot(r) for r in rows]
+    db.session.rollback()  # release SQLite's lock before talking to Redis
+    if not snapshots:
+        return 0
+    try:
+        connection = get_redis()
+        already = [s for s in snapshots if Job.exists(s["job_id"], connection=connection)]
+    except redis.RedisError as exc:
+        log.warning("Redis unavailable; %d outbox jobs wait: %s", len(snapshots), exc)
+        return 0
+    _mark([s["id"] for s in already], {})
+    ids = {s["id"] for s in already}
+    return push([s for s in snapshots if s["id"] not in ids]) + len(already)
+
+
+def pending_count() -> int:
+    """How many outbox rows wait for Redis."""
+    return db.session.scalar(
+        select(db.func.count()).select_from(OutboxJob).where(OutboxJob.status == PENDING)
+    ) or 0

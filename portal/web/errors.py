@@ -1,0 +1,57 @@
+"""Error pages for 400, 403, 404, 405, 413, 429 and 500, as full pages or htmx fragments."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.web import render
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Something in that request was off", "Please go back, reload the page and try again."),
+    403: ("You don't have access to this", "Ask an admin or your advocacy leader if you think you should."),
+    404: ("We couldn't find that page", "The link may be old, or the page may have moved."),
+    405: ("That action isn't allowed here", "Please go back and use the page's own buttons."),
+    413: ("That upload is too large", "Try a smaller file."),
+    429: ("Too many attempts", "Please wait a few minutes, then try again."),
+    500: ("Something went wrong on our side", "It has been logged. Please try again in a moment."),
+}
+
+
+def error_response(code: int, detail: str | None = None) -> Response:
+    """The error page (or fragment) for `code`."""
+    title, hint = MESSAGES.get(code, MESSAGES[500])
+    return render(
+        "errors/page.html", "errors/_error.html", status=code, code=code, title=title,
+        hint=detail or hint,
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Render friendly error pages instead of Werkzeug's defaults."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Response:
+        return error_response(
+            400, "Your form expired or came from somewhere else. Reload the page and try again."
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response | HTTPException:
+        code = exc.code or 500
+        if code < 400 or code in (401,):
+            return exc
+        response = error_response(code)
+        if code == 429 and exc.get_response().headers.get("Retry-After"):
+            response.headers["Retry-After"] = exc.get_response().headers["Retry-After"]
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def server_error(exc: InternalServerError) -> Response:
+        log.error("unhandled error", exc_info=exc.original_exception or exc)
+        return error_response(500)
