@@ -117,9 +117,10 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
                 for table in tables:
                     conn.execute(table.delete())
         limiter.reset()
-        from portal.queue import get_queue
+        import redis
+        from rq import Queue
 
-        get_queue().empty()
+        Queue(app.config["RQ_QUEUE"], connection=redis.Redis.from_url(app.config["REDIS_URL"])).empty()
 
 
 @pytest.fixture
@@ -278,9 +279,12 @@ def mailbox(smtp: Mailbox) -> Mailbox:
 # --- a real RQ worker -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def worker(app, smtp: Mailbox) -> Iterator[subprocess.Popen[bytes]]:  # type: ignore[no-untyped-def]
-    """A real `flask worker` process on the test database, Redis and SMTP server."""
+    """A real `flask worker` process on the test database, Redis and SMTP server.
+
+    One per test that asks for it, so no worker drains the queue of another test.
+    """
     env = dict(os.environ)
     env["BEACON_TEST_MAIL_URL"] = smtp.url
     log = open(_TMP / "worker.log", "wb")  # noqa: SIM115
@@ -291,8 +295,16 @@ def worker(app, smtp: Mailbox) -> Iterator[subprocess.Popen[bytes]]:  # type: ig
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    time.sleep(0.5)
-    assert proc.poll() is None, (_TMP / "worker.log").read_text()
+    from rq import Worker
+
+    from portal.queue import get_queue
+
+    with app.app_context():
+        deadline = time.monotonic() + 30
+        while not any(w.pid == proc.pid for w in Worker.all(queue=get_queue())):
+            assert proc.poll() is None, (_TMP / "worker.log").read_text()
+            assert time.monotonic() < deadline, "the worker did not start"
+            time.sleep(0.05)
     yield proc
     proc.terminate()
     try:

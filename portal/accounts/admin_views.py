@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from portal.accounts import invitations
 from portal.accounts import services as accounts
-from portal.accounts.forms import InviteForm, PersonForm, TeamForm
+from portal.accounts.forms import InviteForm, PersonForm, TeamForm, options
 from portal.accounts.models import Role, User
 from portal.db import db
 from portal.web import admin_required, manager_required, render, toast, wants_fragment
@@ -20,9 +21,9 @@ def _page_arg() -> int:
     return int(page) if page.isdigit() else 1
 
 
-def _team_choices(blank: str | None = "No team") -> list[tuple[int, str]]:
-    choices = [(t.id, t.name) for t in accounts.list_teams()]
-    return ([(0, blank)] if blank else []) + choices
+def _team_choices(blank: str | None = "No team") -> list[SelectChoice]:
+    choices: list[tuple[object, str]] = [(t.id, t.name) for t in accounts.list_teams()]
+    return options(([(0, blank)] if blank else []) + choices)
 
 
 def _person_or_404(person_id: int) -> User:
@@ -143,8 +144,9 @@ def invite() -> Response:
     if current_user.role == Role.ADMIN:
         form.team_id.choices = _team_choices()
     else:
-        form.team_id.choices = [(current_user.team_id or 0, current_user.team.name if current_user.team else "")]
-        form.role.choices = [(Role.EMPLOYEE.value, Role.EMPLOYEE.label)]
+        team_name = current_user.team.name if current_user.team else "No team"
+        form.team_id.choices = options([(current_user.team_id or 0, team_name)])
+        form.role.choices = options([(Role.EMPLOYEE.value, Role.EMPLOYEE.label)])
     error = None
     if form.validate_on_submit():
         team = accounts.get_team(form.team_id.data) if form.team_id.data else None

@@ -5,18 +5,23 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from portal.accounts.models import Role
 from portal.accounts.services import MIN_PASSWORD_LENGTH
 
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
+def options(pairs: list[tuple[object, str]]) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
-def timezone_choices() -> list[tuple[str, str]]:
-    """Every IANA time zone, sorted, as select choices."""
-    return [(tz, tz.replace("_", " ")) for tz in sorted(available_timezones())]
+ROLE_CHOICES = options([(r.value, r.label) for r in Role])
+
+
+def timezone_choices() -> list[SelectChoice]:
+    """Every IANA time zone, sorted, as select options."""
+    return options([(tz, tz.replace("_", " ")) for tz in sorted(available_timezones())])
 
 
 class LoginForm(FlaskForm):

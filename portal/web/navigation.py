@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, request, url_for
+from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
@@ -49,6 +49,6 @@ def register_navigation(app: Flask) -> None:
     @app.context_processor
     def navigation() -> dict[str, Any]:
         items: list[NavItem] = []
-        if current_user.is_authenticated:
+        if has_request_context() and current_user and current_user.is_authenticated:
             items = NAV_BY_ROLE.get(current_user.role, [])
         return {"nav_items": items, "Role": Role}

@@ -8,6 +8,7 @@
   var CATEGORIES = { success: 1, error: 1, info: 1, warning: 1 };
   var ALIASES = { danger: "error", message: "info", warn: "warning" };
   var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)");
+  var live = []; // toasts from HX-Trigger; they must survive a boosted swap of <body>
 
   function $all(root, selector) {
     var found = root.querySelectorAll ? Array.prototype.slice.call(root.querySelectorAll(selector)) : [];
@@ -40,6 +41,7 @@
     if (!toast || toast.dataset.leaving) return;
     toast.dataset.leaving = "1";
     clearTimeout(toast._beaconTimer);
+    live = live.filter(function (t) { return t !== toast; });
     var hadFocus = toast.contains(document.activeElement);
     var next = toast.nextElementSibling || toast.previousElementSibling;
     function remove() {
@@ -107,6 +109,7 @@
     toast.appendChild(document.createTextNode(message));
     toast.appendChild(closeButton());
     box.appendChild(toast);
+    live.push(toast);
     var all = box.querySelectorAll(".toast:not([data-leaving])");
     for (var i = 0; i < all.length - MAX_TOASTS; i++) dismiss(all[i]);
     initToast(toast);
@@ -123,6 +126,15 @@
   document.addEventListener("click", function (evt) {
     var btn = evt.target.closest && evt.target.closest(".toast__close");
     if (btn) dismiss(btn.closest(".toast"));
+  });
+
+  // HX-Trigger fires before the swap: if the swap replaced the toast region
+  // (hx-boost swaps all of <body>), move the still-live toasts into the new one.
+  document.addEventListener("htmx:afterSwap", function () {
+    syncDrawer();
+    live.forEach(function (t) {
+      if (!t.isConnected && !t.dataset.leaving) region().appendChild(t);
+    });
   });
 
   // Back/forward restores from htmx's history cache would resurrect stale toasts.
@@ -222,6 +234,7 @@
   /* ------------------------------------------------------------- loading */
 
   function onLoad(root) {
+    if (root.querySelector && (root.matches("details.nav-drawer") || root.querySelector("details.nav-drawer"))) syncDrawer();
     $all(root, ".toast").forEach(initToast);
     focusFirstError(root);
   }
