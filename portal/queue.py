@@ -24,7 +24,7 @@ from rq.job import Job
 from sqlalchemy import JSON, String, Text, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from portal.db import TimestampMixin, UTCDateTime, db, utcnow
+from portal.db import Model, TimestampMixin, UTCDateTime, db, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ ENQUEUED = "enqueued"
 DEFAULT_RETRY = Retry(max=3, interval=[10, 60, 300])
 
 
-class OutboxJob(TimestampMixin, db.Model):
+class OutboxJob(TimestampMixin, Model):
     """A job recorded in the database, waiting to be (or already) handed to RQ."""
 
     __tablename__ = "outbox_jobs"
@@ -58,7 +58,8 @@ def init_app(app: Flask) -> None:
 
 def get_redis() -> redis.Redis:
     """The Redis client of the current app."""
-    return current_app.extensions["redis"]  # type: ignore[no-any-return]
+    client: redis.Redis = current_app.extensions["redis"]
+    return client
 
 
 def get_queue() -> Queue:
@@ -189,6 +190,9 @@ def sweep_outbox(grace_seconds: int | None = None, limit: int = 500) -> int:
 
 def pending_count() -> int:
     """How many outbox rows wait for Redis."""
-    return db.session.scalar(
-        select(db.func.count()).select_from(OutboxJob).where(OutboxJob.status == PENDING)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(db.func.count()).select_from(OutboxJob).where(OutboxJob.status == PENDING)
+        )
+        or 0
+    )

@@ -8,6 +8,7 @@ started for the session. With `CI=true` a missing service is a failure.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import subprocess
@@ -19,8 +20,6 @@ from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
-
-import hashlib
 
 import pytest
 from flask.testing import FlaskClient
@@ -120,7 +119,9 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
         import redis
         from rq import Queue
 
-        Queue(app.config["RQ_QUEUE"], connection=redis.Redis.from_url(app.config["REDIS_URL"])).empty()
+        Queue(
+            app.config["RQ_QUEUE"], connection=redis.Redis.from_url(app.config["REDIS_URL"])
+        ).empty()
 
 
 @pytest.fixture
@@ -250,7 +251,9 @@ class Mailbox:
                 if to in msg["To"]:
                     return msg
             time.sleep(0.05)
-        raise AssertionError(f"no mail to {to} within {timeout}s; got {[m['To'] for m in self.messages]}")
+        raise AssertionError(
+            f"no mail to {to} within {timeout}s; got {[m['To'] for m in self.messages]}"
+        )
 
 
 @pytest.fixture(scope="session")

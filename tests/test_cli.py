@@ -39,7 +39,15 @@ def test_demo_data_leaves_changed_people_alone(app):
 def test_create_admin(app):
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["create-admin", "--email", "Boss@Example.com", "--name", "The Boss", "--password", "a long passphrase"]
+        args=[
+            "create-admin",
+            "--email",
+            "Boss@Example.com",
+            "--name",
+            "The Boss",
+            "--password",
+            "a long passphrase",
+        ]
     )
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -49,7 +57,9 @@ def test_create_admin(app):
 
 def test_create_admin_refuses_a_weak_password(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-admin", "--email", "b@example.com", "--name", "B", "--password", "short"])
+    result = runner.invoke(
+        args=["create-admin", "--email", "b@example.com", "--name", "B", "--password", "short"]
+    )
     assert result.exit_code != 0
     assert "at least 10 characters" in result.output
     with app.app_context():

@@ -8,7 +8,15 @@ from rq.job import Job
 
 from portal.accounts.models import Role
 from portal.db import db
-from portal.queue import ENQUEUED, PENDING, OutboxJob, enqueue_after_commit, get_queue, get_redis, sweep_outbox
+from portal.queue import (
+    ENQUEUED,
+    PENDING,
+    OutboxJob,
+    enqueue_after_commit,
+    get_queue,
+    get_redis,
+    sweep_outbox,
+)
 from tests.conftest import body_text
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
@@ -36,13 +44,17 @@ def redis_down(app, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setitem(app.extensions, "redis", redis.Redis.from_url(DEAD_REDIS))
 
 
-def test_outbox_delivers_after_redis_was_unavailable(app, client, auth, people, worker, mailbox, monkeypatch):
+def test_outbox_delivers_after_redis_was_unavailable(
+    app, client, auth, people, worker, mailbox, monkeypatch
+):
     """Redis is down while an admin invites someone: the page works, the email goes out later."""
     admin = people.person(role=Role.ADMIN)
     live = app.extensions["redis"]
     monkeypatch.setitem(app.extensions, "redis", redis.Redis.from_url(DEAD_REDIS))
     assert auth.login(admin.email).status_code == 303
-    response = client.post("/invite", data={"email": "later@example.com", "role": "employee", "team_id": "0"})
+    response = client.post(
+        "/invite", data={"email": "later@example.com", "role": "employee", "team_id": "0"}
+    )
     assert response.status_code == 303
     assert "Invitation sent" in client.get("/invite").get_data(as_text=True)
     monkeypatch.setitem(app.extensions, "redis", live)

@@ -151,7 +151,9 @@ def invite() -> Response:
     if form.validate_on_submit():
         team = accounts.get_team(form.team_id.data) if form.team_id.data else None
         try:
-            invitation = invitations.invite(current_user, form.email.data or "", Role(form.role.data), team)
+            invitation = invitations.invite(
+                current_user, form.email.data or "", Role(form.role.data), team
+            )
         except accounts.AccountError as exc:
             db.session.rollback()
             form.email.errors = [str(exc)]

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 from portal.accounts.models import Role
 from portal.accounts.services import MIN_PASSWORD_LENGTH
 
+
 def options(pairs: list[tuple[object, str]]) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]

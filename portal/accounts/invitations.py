@@ -94,7 +94,9 @@ def load_invitation(token: str) -> Invitation:
         invitation_id, nonce = serializer.loads(token)
     except (BadSignature, ValueError, TypeError):
         raise InvalidLink("invalid") from None
-    invitation = db.session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
+    invitation = (
+        db.session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
+    )
     if invitation is None or not secrets.compare_digest(str(nonce), invitation.nonce):
         raise InvalidLink("invalid")
     if invitation.accepted_at is not None:

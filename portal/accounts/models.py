@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import TimestampMixin, UTCDateTime, db, utcnow
+from portal.db import Model, TimestampMixin, UTCDateTime, db, utcnow
 
 
 class Role(enum.StrEnum):
@@ -24,7 +24,7 @@ class Role(enum.StrEnum):
         return {"employee": "Employee", "leader": "Advocacy leader", "admin": "Admin"}[self.value]
 
 
-class Team(TimestampMixin, db.Model):
+class Team(TimestampMixin, Model):
     """A group of people, run by one or more leaders."""
 
     __tablename__ = "teams"
@@ -42,7 +42,7 @@ class Team(TimestampMixin, db.Model):
         return f"<Team {self.name}>"
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Model):
     """A person with a login. Deactivated people keep everything they made."""
 
     __tablename__ = "users"
@@ -71,7 +71,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     @property
@@ -91,7 +91,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"<User {self.email}>"
 
 
-class Invitation(TimestampMixin, db.Model):
+class Invitation(TimestampMixin, Model):
     """An emailed, expiring, single-use invitation to join Beacon."""
 
     __tablename__ = "invitations"

@@ -225,8 +225,9 @@ class PeoplePage:
 def search_people(
     actor: User, query: str = "", page: int = 1, per_page: int = 25, own_team: bool = False
 ) -> PeoplePage:
-    """People `actor` may see (leaders: their team; `own_team` narrows admins too), by name or email.
+    """People `actor` may see, searched by name or email.
 
+    Leaders see their own team; `own_team` narrows an admin to theirs too.
     Raises PermissionDenied for employees.
     """
     if not can_manage_people(actor):
@@ -324,4 +325,4 @@ def team_member_counts() -> dict[int, int]:
         .where(User.active.is_(True), User.team_id.is_not(None))
         .group_by(User.team_id)
     ).all()
-    return {team_id: count for team_id, count in rows}
+    return {team_id: count for team_id, count in rows if team_id is not None}

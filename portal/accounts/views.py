@@ -25,9 +25,21 @@ bp = Blueprint("auth", __name__)
 settings_bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 LINK_PROBLEMS = {
-    "invalid": (404, "This link doesn't work", "It may have been mistyped or replaced by a newer one."),
-    "expired": (410, "This link has expired", "Ask for a new one and use it within its time limit."),
-    "used": (410, "This link was already used", "Each link works once. Log in, or ask for a new one."),
+    "invalid": (
+        404,
+        "This link doesn't work",
+        "It may have been mistyped or replaced by a newer one.",
+    ),
+    "expired": (
+        410,
+        "This link has expired",
+        "Ask for a new one and use it within its time limit.",
+    ),
+    "used": (
+        410,
+        "This link was already used",
+        "Each link works once. Log in, or ask for a new one.",
+    ),
 }
 
 
@@ -151,7 +163,7 @@ def reset_password(token: str) -> Response:
     error = None
     if form.validate_on_submit():
         try:
-            user = invitations.reset_password(token, form.password.data or "")
+            invitations.reset_password(token, form.password.data or "")
         except invitations.InvalidLink as exc:
             db.session.rollback()
             return _link_problem(exc.reason)

@@ -48,12 +48,18 @@ def toast(message: str, category: str = "success") -> None:
 
 def flashes_to_hx_trigger(response: Response) -> Response:
     """Move pending flashes into an `HX-Trigger: toast` header on fragment responses."""
-    if not wants_fragment() or response.status_code in (301, 302, 303) or "HX-Redirect" in response.headers:
+    if (
+        not wants_fragment()
+        or response.status_code in (301, 302, 303)
+        or "HX-Redirect" in response.headers
+    ):
         return response
-    messages = get_flashed_messages(with_categories=True)
+    messages: list[tuple[str, str]] = get_flashed_messages(with_categories=True)  # type: ignore[assignment]
     if messages:
         existing = response.headers.get("HX-Trigger")
-        triggers: dict[str, Any] = json.loads(existing) if existing and existing.startswith("{") else {}
+        triggers: dict[str, Any] = (
+            json.loads(existing) if existing and existing.startswith("{") else {}
+        )
         triggers["toast"] = [{"category": c, "message": m} for c, m in messages]
         response.headers["HX-Trigger"] = json.dumps(triggers)
     return response

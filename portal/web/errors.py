@@ -14,7 +14,10 @@ log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: ("Something in that request was off", "Please go back, reload the page and try again."),
-    403: ("You don't have access to this", "Ask an admin or your advocacy leader if you think you should."),
+    403: (
+        "You don't have access to this",
+        "Ask an admin or your advocacy leader if you think you should.",
+    ),
     404: ("We couldn't find that page", "The link may be old, or the page may have moved."),
     405: ("That action isn't allowed here", "Please go back and use the page's own buttons."),
     413: ("That upload is too large", "Try a smaller file."),
@@ -27,7 +30,11 @@ def error_response(code: int, detail: str | None = None) -> Response:
     """The error page (or fragment) for `code`."""
     title, hint = MESSAGES.get(code, MESSAGES[500])
     return render(
-        "errors/page.html", "errors/_error.html", status=code, code=code, title=title,
+        "errors/page.html",
+        "errors/_error.html",
+        status=code,
+        code=code,
+        title=title,
         hint=detail or hint,
     )
 

@@ -25,7 +25,9 @@ def _link_path(text: str) -> str:
     return urlsplit(match.group(0)).path
 
 
-def _invite_as(client, auth, actor_email: str, email: str, role: str = "employee", team_id: int = 0):  # type: ignore[no-untyped-def]
+def _invite_as(
+    client, auth, actor_email: str, email: str, role: str = "employee", team_id: int = 0
+):  # type: ignore[no-untyped-def]
     auth.login(actor_email)
     return client.post("/invite", data={"email": email, "role": role, "team_id": str(team_id)})
 
@@ -34,14 +36,17 @@ def _make_invitation(app, people, email: str = "new@example.com") -> str:  # typ
     team = people.team("Sales")
     admin = people.person(role=Role.ADMIN)
     with app.app_context():
-        invitation = invitations.invite(db.session.get(User, admin.id), email, Role.EMPLOYEE, team=db.session.merge(team))
+        invitation = invitations.invite(
+            db.session.get(User, admin.id), email, Role.EMPLOYEE, team=db.session.merge(team)
+        )
         db.session.commit()
         return invitations.invitation_token(invitation)
 
 
 def _accept(client, token: str, name: str = "Nia Brown", password: str = NEW_PASSWORD):  # type: ignore[no-untyped-def]
     return client.post(
-        f"/invitations/{token}", data={"display_name": name, "password": password, "confirm": password}
+        f"/invitations/{token}",
+        data={"display_name": name, "password": password, "confirm": password},
     )
 
 
@@ -51,7 +56,9 @@ def test_invitation_email_goes_out_from_a_real_worker(app, client, auth, people,
     admin = people.person(role=Role.ADMIN, name="Alex Morgan")
     response = _invite_as(client, auth, admin.email, "Nia.Brown@Example.com", team_id=team.id)
     assert response.status_code == 303
-    assert "Invitation sent to nia.brown@example.com." in client.get("/invite").get_data(as_text=True)
+    assert "Invitation sent to nia.brown@example.com." in client.get("/invite").get_data(
+        as_text=True
+    )
 
     msg = mailbox.wait_for("nia.brown@example.com")
     assert msg["Subject"] == "Alex Morgan invited you to Beacon"
@@ -125,7 +132,9 @@ def test_a_new_invitation_replaces_the_old_link(app, client, people):
     old = _make_invitation(app, people)
     with app.app_context():
         admin = db.session.query(User).filter_by(role=Role.ADMIN).one()
-        new = invitations.invitation_token(invitations.invite(admin, "new@example.com", Role.EMPLOYEE, None))
+        new = invitations.invitation_token(
+            invitations.invite(admin, "new@example.com", Role.EMPLOYEE, None)
+        )
         db.session.commit()
     assert client.get(f"/invitations/{old}").status_code == 404
     assert client.get(f"/invitations/{new}").status_code == 200
@@ -150,17 +159,28 @@ def test_inviting_an_existing_person_is_refused(client, auth, people):
 def test_leader_invites_employees_to_their_own_team_only(app, client, auth, people):
     mine, other = people.team("Mine"), people.team("Other")
     leader = people.person(role=Role.LEADER, team=mine)
-    assert _invite_as(client, auth, leader.email, "a@example.com", team_id=mine.id).status_code == 303
+    assert (
+        _invite_as(client, auth, leader.email, "a@example.com", team_id=mine.id).status_code == 303
+    )
     # Another team, or an admin role, is not even a choice on the form...
-    response = client.post("/invite", data={"email": "b@example.com", "role": "employee", "team_id": str(other.id)})
+    response = client.post(
+        "/invite", data={"email": "b@example.com", "role": "employee", "team_id": str(other.id)}
+    )
     assert response.status_code == 200
-    response = client.post("/invite", data={"email": "c@example.com", "role": "admin", "team_id": str(mine.id)})
+    response = client.post(
+        "/invite", data={"email": "c@example.com", "role": "admin", "team_id": str(mine.id)}
+    )
     assert response.status_code == 200
     with app.app_context():
         assert [i.email for i in db.session.query(Invitation)] == ["a@example.com"]
         # ...and the service refuses it too.
         with pytest.raises(invitations.PermissionDenied):
-            invitations.invite(db.session.get(User, leader.id), "d@example.com", Role.EMPLOYEE, db.session.merge(other))
+            invitations.invite(
+                db.session.get(User, leader.id),
+                "d@example.com",
+                Role.EMPLOYEE,
+                db.session.merge(other),
+            )
 
 
 def test_employees_cannot_invite(client, auth, people):

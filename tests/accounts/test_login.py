@@ -33,7 +33,7 @@ def test_login_lands_on_home_and_logout_returns_to_login(client, auth, people):
 
 
 def test_email_is_case_insensitive(client, auth, people):
-    person = people.person(email="mixed@example.com")
+    people.person(email="mixed@example.com")
     assert auth.login("  MIXED@Example.COM ").status_code == 303
 
 
@@ -54,7 +54,12 @@ def test_next_parameter_is_followed_only_on_site(client, auth, people):
     response = client.post("/login?next=/settings/", data=dict(data))
     assert response.headers["Location"] == "/settings/"
     auth.logout()
-    for evil in ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]:
+    for evil in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ]:
         response = client.post("/login", query_string={"next": evil}, data=dict(data))
         assert response.headers["Location"] == "/", evil
         auth.logout()
@@ -89,7 +94,10 @@ def test_logout_ends_the_sessions_on_other_devices(app, people):
     person = people.person(name="Kim Park")
     laptop, phone = app.test_client(), app.test_client()
     for device in (laptop, phone):
-        device.post("/login", data={"email": person.email, "password": PASSWORD, "csrf_token": device.csrf_token()})
+        device.post(
+            "/login",
+            data={"email": person.email, "password": PASSWORD, "csrf_token": device.csrf_token()},
+        )
         assert device.get("/").status_code == 200
     laptop.post("/logout", data={"csrf_token": laptop.csrf_token()})
     assert phone.get("/").status_code == 303
@@ -115,12 +123,19 @@ def test_remember_me_cookie_survives_the_session_but_not_a_logout(app, client, a
 def test_password_change_ends_other_sessions_and_keeps_this_one(app, client, auth, people):
     person = people.person(name="Kim Park")
     other = app.test_client()
-    other.post("/login", data={"email": person.email, "password": PASSWORD, "csrf_token": other.csrf_token()})
+    other.post(
+        "/login",
+        data={"email": person.email, "password": PASSWORD, "csrf_token": other.csrf_token()},
+    )
     auth.login(person.email)
 
     response = client.post(
         "/settings/password",
-        data={"current": PASSWORD, "password": "a brand new passphrase", "confirm": "a brand new passphrase"},
+        data={
+            "current": PASSWORD,
+            "password": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+        },
     )
     assert response.status_code == 303
     assert client.get("/").status_code == 200
@@ -135,7 +150,11 @@ def test_wrong_current_password_changes_nothing(client, auth, people, app):
     auth.login(person.email)
     response = client.post(
         "/settings/password",
-        data={"current": "not it at all", "password": "a brand new passphrase", "confirm": "a brand new passphrase"},
+        data={
+            "current": "not it at all",
+            "password": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+        },
     )
     assert response.status_code == 200
     assert b"That is not your current password." in response.data
@@ -146,7 +165,9 @@ def test_wrong_current_password_changes_nothing(client, auth, people, app):
 def test_session_cookie_flags(client, auth, people):
     person = people.person()
     response = auth.login(person.email)
-    header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("beacon_session="))
+    header = next(
+        h for h in response.headers.getlist("Set-Cookie") if h.startswith("beacon_session=")
+    )
     assert "HttpOnly" in header
     assert "SameSite=Lax" in header
 
@@ -184,7 +205,9 @@ def test_successful_logins_do_not_count_towards_the_account_limit(client, auth, 
 
 def test_per_ip_limit_stops_spraying_many_accounts(app, client, auth):
     limit = int(app.config["LOGIN_LIMIT_PER_IP"].split()[0])
-    statuses = [auth.login(f"spray{i}@example.com", "whatever pass").status_code for i in range(limit + 1)]
+    statuses = [
+        auth.login(f"spray{i}@example.com", "whatever pass").status_code for i in range(limit + 1)
+    ]
     assert statuses[:limit] == [200] * limit
     assert statuses[-1] == 429
 
@@ -193,14 +216,20 @@ def test_deactivated_person_is_logged_out_at_once(app, client, auth, people):
     admin = people.person(role=Role.ADMIN)
     person = people.person()
     victim = app.test_client()
-    victim.post("/login", data={"email": person.email, "password": PASSWORD, "csrf_token": victim.csrf_token()})
+    victim.post(
+        "/login",
+        data={"email": person.email, "password": PASSWORD, "csrf_token": victim.csrf_token()},
+    )
     assert victim.get("/").status_code == 200
 
     auth.login(admin.email)
     assert client.post(f"/admin/people/{person.id}/deactivate").status_code == 303
     assert victim.get("/").status_code == 303
     fresh = app.test_client()
-    response = fresh.post("/login", data={"email": person.email, "password": PASSWORD, "csrf_token": fresh.csrf_token()})
+    response = fresh.post(
+        "/login",
+        data={"email": person.email, "password": PASSWORD, "csrf_token": fresh.csrf_token()},
+    )
     assert response.status_code == 200
     with app.app_context():
         assert db.session.get(User, person.id) is not None  # nothing deleted

@@ -39,7 +39,9 @@ def test_asking_for_a_link_queues_an_email_only_for_a_real_account(app, client, 
         assert b"If an account uses that address" in response.data
     with app.app_context():
         jobs = db.session.query(OutboxJob).all()
-        assert [(j.func, j.args) for j in jobs] == [("jobs.accounts.send_password_reset_email", [person.id])]
+        assert [(j.func, j.args) for j in jobs] == [
+            ("jobs.accounts.send_password_reset_email", [person.id])
+        ]
 
 
 def test_reset_link_sets_a_new_password_and_works_once(app, client, auth, people, mailbox):
@@ -53,7 +55,9 @@ def test_reset_link_sets_a_new_password_and_works_once(app, client, auth, people
     assert auth.login(person.email, PASSWORD).status_code == 200
     assert auth.login(person.email, NEW).status_code == 303
 
-    again = app.test_client().post(path, data={"password": "yet another passphrase", "confirm": "yet another passphrase"})
+    again = app.test_client().post(
+        path, data={"password": "yet another passphrase", "confirm": "yet another passphrase"}
+    )
     assert again.status_code == 410
     assert b"This link was already used" in again.data
 

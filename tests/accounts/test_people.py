@@ -83,15 +83,27 @@ def test_role_change_without_htmx_redirects(client, auth, people):
 def test_bad_role_or_team_changes_nothing(app, client, auth, people):
     _admin(client, auth, people)
     person = people.person()
-    assert client.post(f"/admin/people/{person.id}", data={"role": "owner", "team_id": "0"}).status_code == 400
-    assert client.post(f"/admin/people/{person.id}", data={"role": "admin", "team_id": "999"}).status_code == 400
+    assert (
+        client.post(
+            f"/admin/people/{person.id}", data={"role": "owner", "team_id": "0"}
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            f"/admin/people/{person.id}", data={"role": "admin", "team_id": "999"}
+        ).status_code
+        == 400
+    )
     with app.app_context():
         assert db.session.get(User, person.id).role == Role.EMPLOYEE
 
 
 def test_admin_cannot_demote_or_deactivate_themself(app, client, auth, people):
     admin = _admin(client, auth, people)
-    response = client.post(f"/admin/people/{admin.id}", data={"role": "employee", "team_id": "0"}, headers=HTMX)
+    response = client.post(
+        f"/admin/people/{admin.id}", data={"role": "employee", "team_id": "0"}, headers=HTMX
+    )
     assert "You cannot remove your own admin role." in response.headers["HX-Trigger"]
     client.post(f"/admin/people/{admin.id}/deactivate")
     with app.app_context():
@@ -106,14 +118,23 @@ def test_reactivated_person_can_log_in_again(app, client, auth, people):
     assert b"Deactivated" in client.get(f"/admin/people/{person.id}").data
     client.post(f"/admin/people/{person.id}/reactivate")
     other = app.test_client()
-    response = other.post("/login", data={"email": person.email, "password": "correct horse battery", "csrf_token": other.csrf_token()})
+    response = other.post(
+        "/login",
+        data={
+            "email": person.email,
+            "password": "correct horse battery",
+            "csrf_token": other.csrf_token(),
+        },
+    )
     assert response.status_code == 303
 
 
 def test_unknown_person_is_404(client, auth, people):
     _admin(client, auth, people)
     assert client.get("/admin/people/9999").status_code == 404
-    assert client.post("/admin/people/9999", data={"role": "admin", "team_id": "0"}).status_code == 404
+    assert (
+        client.post("/admin/people/9999", data={"role": "admin", "team_id": "0"}).status_code == 404
+    )
     assert client.post("/admin/people/9999/deactivate").status_code == 404
 
 
@@ -146,7 +167,9 @@ def test_teams_page_lists_leaders_and_creates_teams(app, client, auth, people):
 def test_settings_update_profile_and_reject_unknown_time_zone(app, client, auth, people):
     person = people.person(name="Old Name")
     auth.login(person.email)
-    ok = client.post("/settings/profile", data={"display_name": "New Name", "timezone": "Europe/Paris"})
+    ok = client.post(
+        "/settings/profile", data={"display_name": "New Name", "timezone": "Europe/Paris"}
+    )
     assert ok.status_code == 303
     bad = client.post("/settings/profile", data={"display_name": "X", "timezone": "Mars/Olympus"})
     assert bad.status_code == 200 and b"Choose a time zone from the list." in bad.data

@@ -63,7 +63,9 @@ def test_every_route_has_a_rule():
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-@pytest.mark.parametrize(("endpoint", "method", "rule"), ROUTES, ids=[f"{m} {r}" for _, m, r in ROUTES])
+@pytest.mark.parametrize(
+    ("endpoint", "method", "rule"), ROUTES, ids=[f"{m} {r}" for _, m, r in ROUTES]
+)
 def test_access(client, auth, people, endpoint, method, rule, actor):
     team, other_team = people.team("Blue"), people.team("Green")
     target = people.person(team=team, name="Target Person")
