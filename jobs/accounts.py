@@ -40,6 +40,8 @@ def send_password_reset_email(user_id: int) -> bool:
     if user is None or not user.active:
         return False
     link = external_url("auth.reset_password", token=reset_token(user))
-    msg = build_message(user.email, "Reset your Beacon password", "password_reset", link=link, user=user)
+    msg = build_message(
+        user.email, "Reset your Beacon password", "password_reset", link=link, user=user
+    )
     send(msg)
     return True
