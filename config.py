@@ -83,6 +83,11 @@ class Config:
     OUTBOX_GRACE_SECONDS = 30
     PEOPLE_PER_PAGE = 25
 
+    # xAPI: learning records are forwarded to this LRS when it is set.
+    XAPI_ENDPOINT = os.environ.get("XAPI_ENDPOINT", "").rstrip("/")
+    XAPI_USERNAME = os.environ.get("XAPI_USERNAME", "")
+    XAPI_PASSWORD = os.environ.get("XAPI_PASSWORD", "")
+
 
 class DevConfig(Config):
     """Local development: debug on, cookies over plain http, a fixed dev key."""
@@ -112,6 +117,7 @@ class TestConfig(Config):
     MAIL_URL = os.environ.get("BEACON_TEST_MAIL_URL", "")
     RQ_QUEUE = "beacon-test"
     OUTBOX_GRACE_SECONDS = 0
+    XAPI_ENDPOINT = os.environ.get("BEACON_TEST_XAPI_ENDPOINT", "")
     RATELIMIT_KEY_PREFIX = "beacon-test"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

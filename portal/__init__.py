@@ -57,6 +57,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    import portal.models  # noqa: F401 - every table, for the app and for Alembic
     from portal import queue
     from portal.accounts.services import load_session_user
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
@@ -93,8 +94,14 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as auth_bp
     from portal.accounts.views import settings_bp
     from portal.home.views import bp as home_bp
+    from portal.learning.authoring_views import bp as authoring_bp
+    from portal.learning.records_views import bp as learning_records_bp
+    from portal.learning.views import bp as learning_bp
 
     app.register_blueprint(home_bp)
+    app.register_blueprint(learning_bp)
+    app.register_blueprint(authoring_bp)
+    app.register_blueprint(learning_records_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(people_bp)

@@ -69,6 +69,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def insert_ignore(model: type[Any], **values: Any) -> int | None:
+    """Insert a row unless a unique key says it exists; return the new id, or None.
+
+    One `INSERT ... ON CONFLICT DO NOTHING RETURNING id` statement on SQLite and
+    PostgreSQL alike, so concurrent callers cannot both insert, and no savepoint
+    or retry is needed.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
 class TimestampMixin:
     """A `created_at` column set on insert."""
 

@@ -1,38 +1,19 @@
 """Who may open which route, for every route in the app's URL map.
 
-Each endpoint must have a rule below: a new route without one fails
+Each endpoint must have a rule in `tests/access_rules.py` (or a domain's
+`tests/<domain>/access_rules*.py`, merged there): a new route without one fails
 `test_every_route_has_a_rule`, so nobody forgets to decide who may use it.
 """
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from portal import create_app
 from portal.accounts.models import Role
-
-PUBLIC, LOGIN, MANAGER, ADMIN = "public", "login", "manager", "admin"
-
-RULES: dict[str, str] = {
-    "auth.login": PUBLIC,
-    "auth.accept_invitation": PUBLIC,
-    "auth.forgot_password": PUBLIC,
-    "auth.reset_password": PUBLIC,
-    "home.health": PUBLIC,
-    "auth.logout": LOGIN,
-    "home.index": LOGIN,
-    "settings.index": LOGIN,
-    "settings.update_profile": LOGIN,
-    "settings.change_password": LOGIN,
-    "people.team": MANAGER,
-    "people.invite": MANAGER,
-    "people.index": ADMIN,
-    "people.person": ADMIN,
-    "people.update_person": ADMIN,
-    "people.deactivate": ADMIN,
-    "people.reactivate": ADMIN,
-    "people.teams": ADMIN,
-}
+from tests.access_rules import ADMIN, LOGIN, MANAGER, PUBLIC, RULES
 
 ALLOWED = {
     PUBLIC: {"anonymous", "employee", "leader", "other_leader", "admin"},
@@ -78,7 +59,8 @@ def test_access(client, auth, people, endpoint, method, rule, actor):
     if actor != "anonymous":
         assert auth.login(actors[actor].email).status_code == 303
 
-    path = rule.replace("<int:person_id>", str(target.id)).replace("<token>", "not-a-token")
+    path = re.sub(r"<int:[a-z_]+>", str(target.id), rule.replace("<int:person_id>", str(target.id)))
+    path = re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "not-a-token", path)
     response = client.post(path, data={}) if method == "POST" else client.get(path)
 
     allowed = actor in ALLOWED[RULES[endpoint]]
