@@ -134,7 +134,9 @@ def new_context(
         for i, context in enumerate(contexts, 1):
             for j, page in enumerate(context.pages, 1):
                 try:
-                    page.screenshot(path=str(folder / f"{request.node.name}-{i}-{j}.png"), full_page=True)
+                    page.screenshot(
+                        path=str(folder / f"{request.node.name}-{i}-{j}.png"), full_page=True
+                    )
                 except Exception:  # noqa: BLE001, S112 - best effort, the test already failed
                     continue
     for context in contexts:
