@@ -65,13 +65,18 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session does
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
-    RATELIMIT_STORAGE_URI = REDIS_URL
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", REDIS_URL)
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute")
+    # Failed logins for one account from one address, and for one account from anywhere
+    # (the second is a backstop: high enough that strangers cannot lock someone out).
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE = os.environ.get(
+        "LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE", "50 per hour"
+    )
 
     # argon2id costs; the library defaults (~100 ms per verify) outside tests.
     ARGON2_TIME_COST = 3
@@ -89,12 +94,32 @@ class Config:
     XAPI_PASSWORD = os.environ.get("XAPI_PASSWORD", "")
 
 
+def _dev_secret_key() -> str:
+    """A random key kept in the instance folder, so a dev server's cookies cannot be forged."""
+    path = INSTANCE_DIR / "dev-secret-key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
 class DevConfig(Config):
-    """Local development: debug on, cookies over plain http, a fixed dev key."""
+    """Local development: debug on, cookies over plain http, a per-machine dev key."""
 
     ENV_NAME = "development"
     DEBUG = True
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or ""
+
+    def __init__(self) -> None:
+        if not self.SECRET_KEY:
+            type(self).SECRET_KEY = _dev_secret_key()
+
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     PREFERRED_URL_SCHEME = "http"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from portal.accounts.invitations import invitation_token, reset_token
 from portal.accounts.models import Invitation, User
+from portal.accounts.services import get_user_by_email
 from portal.db import db
 from portal.mail import build_message, send
+from portal.queue import get_redis
 from portal.web.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,7 @@ def send_invitation_email(invitation_id: int) -> bool:
         team=invitation.team.name if invitation.team else None,
         expires_at=invitation.expires_at,
     )
+    db.session.rollback()  # end the transaction before talking to the mail server
     send(msg)
     return True
 
@@ -43,5 +47,25 @@ def send_password_reset_email(user_id: int) -> bool:
     msg = build_message(
         user.email, "Reset your Beacon password", "password_reset", link=link, user=user
     )
+    db.session.rollback()  # end the transaction before talking to the mail server
     send(msg)
     return True
+
+
+RESET_THROTTLE_SECONDS = 300
+
+
+def send_password_reset_email_to(email: str) -> bool:
+    """Email a reset link to the active account with this address, at most once per 5 minutes.
+
+    Unknown addresses get nothing; so does an address that got a link in the
+    last five minutes, however often someone asks.
+    """
+    user = get_user_by_email(email)
+    if user is None or not user.active:
+        return False
+    key = "beacon:password-reset-sent:" + hashlib.sha256(email.encode()).hexdigest()
+    if not get_redis().set(key, "1", nx=True, ex=RESET_THROTTLE_SECONDS):
+        log.info("a reset link went to this address recently; not sending another")
+        return False
+    return send_password_reset_email(user.id)

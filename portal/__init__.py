@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, redirect, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -25,12 +26,15 @@ def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | No
         static_folder=str(BASE_DIR / "static"),
         instance_path=str(INSTANCE_DIR),
     )
-    app.config.from_object(config_for(config_name))
+    app.config.from_object(config_for(config_name)())
     if overrides:
         app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise ConfigurationError("SECRET_KEY is not set: Beacon refuses to start without one.")
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     _configure_logging(app)
@@ -66,12 +70,14 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     limiter.init_app(app)
     queue.init_app(app)
 
     login_manager.init_app(app)
-    login_manager.session_protection = "strong"
+    # "basic": Flask-Login's "strong" mode ignores permanent sessions and throws away
+    # remember-me cookies whenever the client's IP changes (mobile networks, VPNs).
+    # Revocation is handled by the per-person session version instead.
+    login_manager.session_protection = "basic"
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
@@ -82,7 +88,13 @@ def _init_extensions(app: Flask) -> None:
         from portal.web import hx_redirect, wants_fragment
         from portal.web.urls import safe_next
 
-        target = safe_next(request.full_path.rstrip("?"), "/")
+        # Come back here after logging in, but only to a page (a form post would 405).
+        if request.method in ("GET", "HEAD") and not wants_fragment():
+            target = safe_next(request.full_path.rstrip("?"), "/")
+        else:
+            current = urlsplit(request.headers.get("HX-Current-URL", ""))
+            page = current.path + (f"?{current.query}" if current.query else "")
+            target = safe_next(page or None, "/")
         login_url = url_for("auth.login", next=target if target != "/" else None)
         if request.headers.get("HX-Request") == "true" or wants_fragment():
             return hx_redirect(login_url)
@@ -94,12 +106,16 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as auth_bp
     from portal.accounts.views import settings_bp
     from portal.home.views import bp as home_bp
+    from portal.learning.assignment_views import bp as assignments_bp
     from portal.learning.authoring_views import bp as authoring_bp
     from portal.learning.records_views import bp as learning_records_bp
+    from portal.learning.review_views import bp as review_bp
     from portal.learning.views import bp as learning_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(assignments_bp)
     app.register_blueprint(authoring_bp)
     app.register_blueprint(learning_records_bp)
     app.register_blueprint(auth_bp)
@@ -116,4 +132,22 @@ def _register_web_hooks(app: Flask) -> None:
     register_error_handlers(app)
     register_security_headers(app)
     register_navigation(app)
+    from portal.markdown import render_markdown
+
+    app.add_template_filter(render_markdown, "markdown")
     app.after_request(flashes_to_hx_trigger)
+
+    from flask import g
+
+    from portal.db import reset_write_intent, set_write_intent
+
+    @app.before_request
+    def _transaction_intent() -> None:
+        # Safe methods only read: let their SQLite transactions begin deferred.
+        g.write_intent_token = set_write_intent(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def _reset_transaction_intent(exc: BaseException | None) -> None:
+        token = g.pop("write_intent_token", None)
+        if token is not None:
+            reset_write_intent(token)

@@ -42,11 +42,18 @@ def create_admin(email: str, name: str, password: str) -> None:
 
 
 @click.command("demo-data")
+@click.option(
+    "--force", is_flag=True, help="Load it even in production (it has a public password)."
+)
 @with_appcontext
-def demo_data() -> None:
+def demo_data(force: bool) -> None:
     """Load the demo teams and people (idempotent: a second run changes nothing)."""
     from portal.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo_data
 
+    if current_app.config["ENV_NAME"] == "production" and not force:
+        raise click.ClickException(
+            "The demo accounts share a published password: refusing in production (use --force)."
+        )
     added = load_demo_data()
     db.session.commit()
     click.echo(f"Demo data: {added} rows added." if added else "Demo data: already loaded.")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -108,12 +111,41 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+# Whether the transactions about to begin may write. Requests that cannot change
+# anything (GET, HEAD, OPTIONS) clear it; everything else (POSTs, jobs, the CLI)
+# keeps the default.
+_write_intent: ContextVar[bool] = ContextVar("sqlite_write_intent", default=True)
+
+
+@contextmanager
+def read_only_transactions() -> Iterator[None]:
+    """Within this block, SQLite transactions begin deferred: readers never wait for writers."""
+    token = _write_intent.set(False)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def set_write_intent(may_write: bool) -> object:
+    """Set the intent for the current context; returns a token for `reset_write_intent`."""
+    return _write_intent.set(may_write)
+
+
+def reset_write_intent(token: object) -> None:
+    """Undo `set_write_intent`."""
+    _write_intent.reset(token)  # type: ignore[arg-type]
+
+
 @event.listens_for(Engine, "begin")
-def _sqlite_begin_immediate(conn: Any) -> None:
-    """Take SQLite's write lock at the start of a transaction, not at its first write.
+def _sqlite_begin(conn: Any) -> None:
+    """Take SQLite's write lock at the start of a transaction that may write.
 
     A deferred transaction that reads and then writes fails with "database is
-    locked" when another writer got there first; the busy timeout cannot help it.
+    locked" when another writer got there first; the busy timeout cannot help
+    it. So write units begin IMMEDIATE (waiting their turn, up to the busy
+    timeout), while read-only requests begin deferred and, in WAL mode, never
+    wait at all.
     """
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")

@@ -20,9 +20,10 @@ from typing import Any
 import redis
 from flask import Flask, current_app
 from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
 from rq.job import Job
 from sqlalchemy import JSON, String, Text, event, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from portal.db import Model, TimestampMixin, UTCDateTime, db, utcnow
 
@@ -88,7 +89,12 @@ def enqueue_after_commit(func: Callable[..., Any] | str, *args: Any, **kwargs: A
     )
     db.session.add(row)
     db.session.flush()
-    db.session.info.setdefault("outbox", []).append(_snapshot(row))
+    entry = _snapshot(row)
+    # Remember the savepoint the row was written in: if that savepoint rolls
+    # back, the row is gone and its job must not be pushed.
+    nested = db.session().get_nested_transaction()
+    entry["savepoint"] = id(nested) if nested is not None else None
+    db.session.info.setdefault("outbox", []).append(entry)
     return row
 
 
@@ -104,14 +110,27 @@ def _snapshot(row: OutboxJob) -> dict[str, Any]:
 
 @event.listens_for(Session, "after_commit")
 def _push_after_commit(session: Session) -> None:
+    # Also fired when a savepoint is released: only the outermost commit counts.
+    if session.get_nested_transaction() is not None:
+        return
     pending = session.info.pop("outbox", None)
     if pending:
-        push(pending)
+        try:
+            push(pending)
+        except Exception:  # the commit happened; the sweep will push what is left
+            log.exception("could not push outbox jobs after commit; the sweep will retry")
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop("outbox", None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending = session.info.get("outbox")
+    if not pending:
+        return
+    if previous_transaction.nested:
+        # Only the rows written inside that savepoint are gone.
+        session.info["outbox"] = [e for e in pending if e["savepoint"] != id(previous_transaction)]
+    else:
+        session.info.pop("outbox", None)
 
 
 def push(rows: list[dict[str, Any]]) -> int:
@@ -124,18 +143,26 @@ def push(rows: list[dict[str, Any]]) -> int:
     queue = get_queue()
     for row in rows:
         try:
-            queue.enqueue(
+            # unique: a second push of the same row (two workers sweeping at
+            # once, a sweep racing the after-commit push) is refused by Redis.
+            queue.enqueue_call(
                 row["func"],
-                *row["args"],
+                args=row["args"],
+                kwargs=row["kwargs"],
                 job_id=row["job_id"],
                 retry=DEFAULT_RETRY,
-                **row["kwargs"],
+                unique=True,
             )
+            done.append(row["id"])
+        except DuplicateJobError:
             done.append(row["id"])
         except redis.RedisError as exc:
             log.warning("Redis unavailable; outbox job %s stays pending: %s", row["job_id"], exc)
             errors[row["id"]] = str(exc)[:500]
             break  # the rest would fail the same way; the sweep retries them all
+        except Exception as exc:  # a broken row must not hold up the others
+            log.exception("outbox job %s could not be enqueued", row["job_id"])
+            errors[row["id"]] = str(exc)[:500]
     _mark(done, errors)
     return len(done)
 

@@ -104,3 +104,34 @@ def test_outbox_jobs_are_retried(app_ctx):
     db.session.commit()
     job = Job.fetch(job_id, connection=get_redis())
     assert job.retries_left == 3
+
+
+def test_a_released_savepoint_does_not_push_before_the_real_commit(app_ctx):
+    enqueue_after_commit("jobs.outbox.sweep_outbox")
+    with db.session.begin_nested():
+        enqueue_after_commit("jobs.outbox.sweep_outbox")
+    assert get_queue().count == 0  # the outer transaction is still open
+    db.session.commit()
+    assert get_queue().count == 2
+    assert {r.status for r in db.session.query(OutboxJob)} == {ENQUEUED}
+
+
+def test_a_rolled_back_savepoint_drops_only_its_own_jobs(app_ctx):
+    kept = enqueue_after_commit("jobs.outbox.sweep_outbox").job_id
+    savepoint = db.session.begin_nested()
+    enqueue_after_commit("jobs.outbox.sweep_outbox")
+    savepoint.rollback()
+    db.session.commit()
+    assert get_queue().job_ids == [kept]
+    assert db.session.query(OutboxJob).count() == 1
+
+
+def test_pushing_the_same_row_twice_enqueues_it_once(app_ctx):
+    from portal.queue import push
+
+    row = enqueue_after_commit("jobs.outbox.sweep_outbox")
+    entry = db.session.info.pop("outbox")[0]
+    db.session.commit()
+    assert push([entry]) == 1
+    assert push([entry]) == 1  # a racing sweep: refused by Redis as a duplicate, marked done
+    assert get_queue().job_ids == [row.job_id]

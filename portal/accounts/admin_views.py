@@ -17,8 +17,8 @@ bp = Blueprint("people", __name__)
 
 
 def _page_arg() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() else 1
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), 100_000)
 
 
 def _team_choices(blank: str | None = "No team") -> list[SelectChoice]:

@@ -20,6 +20,7 @@ from portal.accounts.services import (
     AccountError,
     PermissionDenied,
     check_password_rules,
+    clean_display_name,
     create_user,
     get_user,
     get_user_by_email,
@@ -116,14 +117,18 @@ def accept_invitation(token: str, display_name: str, password: str) -> User:
     submitting the same link create one account.
     """
     invitation = load_invitation(token)
-    display_name = display_name.strip()
-    if not display_name:
-        raise AccountError("Enter your name.")
+    display_name = clean_display_name(display_name)
     check_password_rules(password)
+    now = utcnow()
     claimed = db.session.execute(
         update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
-        .values(accepted_at=utcnow())
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(accepted_at=now)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidLink("used")
@@ -142,16 +147,19 @@ def pending_invitations(actor: User) -> list[Invitation]:
         Invitation.expires_at > utcnow(),
     )
     if actor.role != Role.ADMIN:
-        stmt = stmt.where(Invitation.team_id == actor.team_id)
+        if actor.team_id is None:
+            return []
+        stmt = stmt.where(Invitation.team_id == actor.team_id, Invitation.role == Role.EMPLOYEE)
     return list(db.session.scalars(stmt.order_by(Invitation.created_at.desc())).all())
 
 
 def request_password_reset(email: str) -> None:
-    """Email a reset link if an active account has this address; say nothing either way."""
-    user = get_user_by_email(email)
-    if user is None or not user.active:
-        return
-    enqueue_after_commit("jobs.accounts.send_password_reset_email", user.id)
+    """Queue a reset email for this address; the job looks the account up.
+
+    The request does the same work whether or not the address has an account,
+    so neither the answer nor its timing tells which addresses exist.
+    """
+    enqueue_after_commit("jobs.accounts.send_password_reset_email_to", normalize_email(email)[:254])
 
 
 def reset_token(user: User) -> str:

@@ -15,7 +15,7 @@ from zoneinfo import available_timezones
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from werkzeug.exceptions import Forbidden
 
 from portal.accounts.models import Role, Team, User
@@ -113,8 +113,11 @@ def load_session_user(session_id: str) -> User | None:
 
 def end_all_sessions(user: User) -> None:
     """Invalidate every session and remember-me cookie this person has."""
-    user.session_version += 1
-    db.session.flush()
+    # One UPDATE, not read-modify-write: two bumps at once still end every session.
+    db.session.execute(
+        update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
+    )
+    db.session.refresh(user)
 
 
 def set_password(user: User, password: str) -> None:
@@ -145,11 +148,19 @@ def is_valid_timezone(name: str) -> bool:
     return name in available_timezones()
 
 
+def clean_display_name(name: str) -> str:
+    """A display name, trimmed; raise AccountError if it is empty or has control characters."""
+    name = name.strip()
+    if not name:
+        raise AccountError("Enter your name.")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise AccountError("Use letters, spaces and punctuation only.")
+    return name
+
+
 def update_profile(user: User, display_name: str, timezone: str) -> None:
     """Change a person's own display name and time zone; raise AccountError on bad input."""
-    display_name = display_name.strip()
-    if not display_name:
-        raise AccountError("Enter your name.")
+    display_name = clean_display_name(display_name)
     if not is_valid_timezone(timezone):
         raise AccountError("Choose a time zone from the list.")
     user.display_name = display_name
@@ -172,7 +183,7 @@ def create_user(
         check_password_rules(password)
     user = User(
         email=normalize_email(email),
-        display_name=display_name.strip(),
+        display_name=clean_display_name(display_name),
         password_hash=hash_password(password) if password else None,
         role=role,
         team=team,
@@ -258,11 +269,24 @@ def search_people(
     return PeoplePage(list(people), page, pages, total, query)
 
 
+def _other_active_admins(person: User) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == Role.ADMIN, User.active.is_(True), User.id != person.id)
+        )
+        or 0
+    )
+
+
 def change_role(actor: User, person: User, role: Role) -> None:
-    """Give `person` a new role (admins only); an admin cannot demote themself."""
+    """Give `person` a new role (admins only); nobody removes their own or the last admin role."""
     require_admin(actor)
     if person.id == actor.id and role != Role.ADMIN:
         raise AccountError("You cannot remove your own admin role.")
+    if person.role == Role.ADMIN and role != Role.ADMIN and _other_active_admins(person) == 0:
+        raise AccountError("Beacon needs at least one admin.")
     person.role = role
     db.session.flush()
 
@@ -279,6 +303,8 @@ def deactivate(actor: User, person: User) -> None:
     require_admin(actor)
     if person.id == actor.id:
         raise AccountError("You cannot deactivate yourself.")
+    if person.role == Role.ADMIN and _other_active_admins(person) == 0:
+        raise AccountError("Beacon needs at least one admin.")
     person.active = False
     end_all_sessions(person)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.accounts import invitations
@@ -51,8 +52,21 @@ def _login_limit_per_account() -> str:
     return str(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
 
 
+def _login_limit_per_account_anywhere() -> str:
+    return str(current_app.config["LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE"])
+
+
+def _login_email() -> str:
+    return accounts.normalize_email(request.form.get("email", ""))[:254]
+
+
 def _login_account_key() -> str:
-    return "login-account:" + accounts.normalize_email(request.form.get("email", ""))[:254]
+    # Per account *and* address: someone else's failures cannot lock you out.
+    return f"login-account:{_login_email()}:{get_remote_address()}"
+
+
+def _login_account_anywhere_key() -> str:
+    return f"login-account-anywhere:{_login_email()}"
 
 
 def _login_failed(response: Response) -> bool:
@@ -77,6 +91,13 @@ def _start_session(user: accounts.User, remember: bool = False) -> None:
     methods=["POST"],
     deduct_when=_login_failed,
     scope="login-account",
+)
+@limiter.limit(
+    _login_limit_per_account_anywhere,
+    key_func=_login_account_anywhere_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
+    scope="login-account-anywhere",
 )
 def login() -> Response:
     """Log in with email and password; the same message for every kind of failure."""
@@ -244,7 +265,9 @@ def change_password() -> Response:
             form.current.errors = [str(exc)]
         else:
             db.session.commit()
-            _start_session(user)
+            # Keep "remember me" working on this device: the old cookie carries the old version.
+            remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+            _start_session(user, remember=remembered)
             toast("Your password is changed. Other devices have been logged out.")
             return redirect(url_for("settings.index"), 303)  # type: ignore[return-value]
     return _settings_page(password_form=form, status=200)

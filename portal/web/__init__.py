@@ -17,8 +17,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def wants_fragment() -> bool:
-    """True for an htmx request that is not a boosted navigation."""
-    return bool(request.htmx) and not request.htmx.boosted
+    """True for an htmx request that is not a boosted navigation or a history restore.
+
+    With no history cache, htmx restores Back/Forward pages by asking the server
+    again (with HX-Request set): those must get the whole page.
+    """
+    return (
+        bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
+    )
 
 
 def render(page: str, partial: str | None = None, status: int = 200, **context: Any) -> Response:
@@ -29,6 +35,7 @@ def render(page: str, partial: str | None = None, status: int = 200, **context: 
     template = partial if partial and wants_fragment() else page
     response = make_response(render_template(template, **context), status)
     response.vary.add("HX-Request")
+    response.vary.add("HX-History-Restore-Request")
     return response
 
 

@@ -30,13 +30,18 @@ class NavItem:
 
 
 NAV_BY_ROLE: dict[Role, list[NavItem]] = {
-    Role.EMPLOYEE: [NavItem("Home", "home.index", "/")],
+    Role.EMPLOYEE: [
+        NavItem("Home", "home.index", "/"),
+        NavItem("Learn", "learning.index", "/learn"),
+    ],
     Role.LEADER: [
         NavItem("Home", "home.index", "/"),
+        NavItem("Learn", "learning.index", "/learn"),
         NavItem("My team", "people.team", "/team"),
     ],
     Role.ADMIN: [
         NavItem("Home", "home.index", "/"),
+        NavItem("Learn", "learning.index", "/learn"),
         NavItem("People", "people.index", "/admin/people"),
         NavItem("Teams", "people.teams", "/admin/teams"),
     ],

@@ -231,6 +231,19 @@
     }
   });
 
+  /* --------------------------------------------------- focus after a swap */
+
+  // A fragment swapped into part of the page (the lesson player, a review
+  // question) moves keyboard and screen-reader focus to its heading, so the
+  // next Tab starts from the new content instead of the top of the page.
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    if (evt.detail && evt.detail.boosted) return;
+    var root = evt.detail && evt.detail.target;
+    if (!root || !root.querySelector) return;
+    var el = root.matches("[data-focus-on-swap]") ? root : root.querySelector("[data-focus-on-swap]");
+    if (el && !root.querySelector('[aria-invalid="true"]')) el.focus({ preventScroll: false });
+  });
+
   /* ------------------------------------------------------------- loading */
 
   function onLoad(root) {

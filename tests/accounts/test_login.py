@@ -72,9 +72,17 @@ def test_anonymous_is_sent_to_login_with_next(client):
 
 
 def test_htmx_request_when_logged_out_gets_hx_redirect(client):
-    response = client.get("/admin/people?q=a", headers=HTMX)
+    """After logging in, the person returns to the page they were on, not to the fragment."""
+    headers = {**HTMX, "HX-Current-URL": "http://localhost/admin/people?q=a"}
+    response = client.get("/admin/people?q=a", headers=headers)
     assert response.status_code == 204
-    assert response.headers["HX-Redirect"].startswith("/login?next=")
+    assert response.headers["HX-Redirect"] == "/login?next=/admin/people?q%3Da"
+
+
+def test_a_form_post_after_the_session_ended_returns_to_a_page(client):
+    response = client.post("/settings/profile", data={"display_name": "X", "timezone": "UTC"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/login"
 
 
 def test_cookie_captured_before_logout_no_longer_works(app, client, auth, people):

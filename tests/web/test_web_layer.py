@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Blueprint
 
@@ -19,7 +21,8 @@ def test_every_state_change_needs_a_csrf_token(app, client, auth, people, rule, 
     admin = people.person(role=Role.ADMIN)
     target = people.person(name="Target")
     auth.login(admin.email)
-    path = rule.replace("<int:person_id>", str(target.id)).replace("<token>", "t")
+    path = re.sub(r"<int:[a-z_]+>", str(target.id), rule)
+    path = re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "t", path)
     data = {"role": "employee", "team_id": "0", "name": "X", "email": admin.email}
     if token:
         data["csrf_token"] = token
