@@ -29,6 +29,7 @@ from portal.learning.records import (
     LessonProgress,
     ModuleCompletion,
     PathCompletion,
+    QuizAttempt,
     ReviewItem,
 )
 
@@ -187,6 +188,12 @@ def my_learning(user: User, today: date, due_reviews: int = 0) -> MyLearning:
             select(Lesson.module_id)
             .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
             .where(LessonProgress.user_id == user.id)
+        )
+    ) | set(
+        db.session.scalars(
+            select(Lesson.module_id)
+            .join(QuizAttempt, QuizAttempt.lesson_id == Lesson.id)
+            .where(QuizAttempt.user_id == user.id)
         )
     )
     result = MyLearning(reviews_due=due_reviews, today=today)
