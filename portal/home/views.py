@@ -18,10 +18,19 @@ bp = Blueprint("home", __name__)
 @login_required
 def index() -> Response:
     """The person's home: who they are, their team, and where to go next."""
+    from zoneinfo import ZoneInfo
+
+    from portal.db import utcnow
+    from portal.learning import catalogue
+
+    me = current_user._get_current_object()
     team = current_user.team
     teammates = [m for m in team.members if m.active and m.id != current_user.id] if team else []
+    today = utcnow().astimezone(ZoneInfo(me.timezone)).date()
+    learning = catalogue.my_learning(me, today, catalogue.count_due_reviews(me, utcnow()))
     return render(
         "home/index.html",
+        learning=learning,
         team=team,
         teammates=teammates[:8],
         teammate_count=len(teammates),

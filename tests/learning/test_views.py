@@ -289,3 +289,18 @@ def test_answer_fragment_size(app, client, learner):
     assert len(response.data) < 4000
     with app.app_context():
         assert db.session.get(User, learner.id) is not None
+
+
+def test_home_page_offers_the_review_when_something_is_due(app, client, learner):
+    built = build_module(app, lessons=1, questions=1)
+    lesson_id, q = built.lesson_ids[0], built.question_ids[0][0]
+    home = client.get("/").get_data(as_text=True)
+    assert "Start learning" in home and "Start review" not in home
+    client.post(f"/learn/lessons/{lesson_id}/questions/{q}", data={"option": built.options[q][1][:1]})
+    with app.app_context():
+        item = db.session.query(ReviewItem).one()
+        item.due_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    assert "Start review" in home and "1 question you missed is due again" in home
+    assert "Keep learning" in home
