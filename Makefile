@@ -38,8 +38,10 @@ worker: $(STAMP)
 scheduler: $(STAMP)
 	BEACON_ENV=$${BEACON_ENV:-development} $(BIN)/flask --app wsgi:app scheduler
 
+## bench: page weight and server-side timings (results go in docs/performance.md)
 bench: $(STAMP)
-	@echo "Benchmarks arrive with the features they measure (see docs/performance.md)."
+	$(BIN)/python -m bench.page_weight
+	$(BIN)/python -m bench.lesson_page
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

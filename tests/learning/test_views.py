@@ -296,7 +296,9 @@ def test_home_page_offers_the_review_when_something_is_due(app, client, learner)
     lesson_id, q = built.lesson_ids[0], built.question_ids[0][0]
     home = client.get("/").get_data(as_text=True)
     assert "Start learning" in home and "Start review" not in home
-    client.post(f"/learn/lessons/{lesson_id}/questions/{q}", data={"option": built.options[q][1][:1]})
+    client.post(
+        f"/learn/lessons/{lesson_id}/questions/{q}", data={"option": built.options[q][1][:1]}
+    )
     with app.app_context():
         item = db.session.query(ReviewItem).one()
         item.due_at = utcnow() - timedelta(minutes=1)
@@ -304,3 +306,62 @@ def test_home_page_offers_the_review_when_something_is_due(app, client, learner)
     home = client.get("/").get_data(as_text=True)
     assert "Start review" in home and "1 question you missed is due again" in home
     assert "Keep learning" in home
+
+
+XSS_PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[click](javascript:alert(1))",
+    "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    '<a href="javascript:alert(1)">x</a>',
+    "<svg onload=alert(1)>",
+    "<iframe src=//evil.example></iframe>",
+    '"><script>alert(1)</script>',
+    "![x](javascript:alert(1))",
+    "<details open ontoggle=alert(1)>",
+    "[vb](vbscript:msgbox(1))",
+    "<style>body{display:none}</style>",
+]
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_card_markdown_is_sanitised_in_the_player(app, client, learner, payload):
+    from portal.learning.models import Card, Lesson
+
+    built = build_module(app, lessons=1, cards=1, questions=0)
+    with app.app_context():
+        lesson = db.session.get(Lesson, built.lesson_ids[0])
+        card = db.session.query(Card).filter_by(lesson_id=lesson.id).one()
+        card.body = f"Before {payload} after, and a [safe link](https://example.com)."
+        db.session.commit()
+    html = client.get(f"/learn/lessons/{built.lesson_ids[0]}").get_data(as_text=True)
+    article = html.split('<article class="lesson-card prose"', 1)[1].split("</article>", 1)[0]
+    tags = _elements('<article class="lesson-card prose"' + article)
+    for tag, attrs in tags:
+        assert tag not in {"script", "iframe", "svg", "style", "details", "object", "embed"}, tag
+        for name, value in attrs:
+            assert not name.startswith("on"), (tag, name)
+            if name in ("href", "src"):
+                assert (value or "").split(":", 1)[0].lower() in {"https", "http", "mailto"}, value
+    assert (
+        "a",
+        [
+            ("href", "https://example.com"),
+            ("target", "_blank"),
+            ("rel", "noopener noreferrer nofollow"),
+        ],
+    ) in tags
+
+
+def _elements(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """Every start tag in `html` with its attributes, as a browser's parser sees them."""
+    from html.parser import HTMLParser
+
+    found: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.append((tag, attrs))
+
+    Collector().feed(html)
+    return found
