@@ -28,10 +28,14 @@ def main() -> None:
     from portal.db import db
     from portal.demo import DEMO_PASSWORD, load_demo_data
     from portal.learning.models import Lesson
-    from tests.conftest import CSRFClient
 
-    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": os.environ["BEACON_TEST_DATABASE_URL"]})
-    app.test_client_class = CSRFClient
+    app = create_app(
+        "test",
+        {
+            "SQLALCHEMY_DATABASE_URI": os.environ["BEACON_TEST_DATABASE_URL"],
+            "WTF_CSRF_ENABLED": False,
+        },
+    )
     with app.app_context():
         upgrade()
         load_demo_data()
