@@ -13,11 +13,14 @@ from typing import Any
 
 from rq import cron
 
+from jobs.learning import forward_xapi_statements
 from jobs.outbox import sweep_outbox
 
 # (job, schedule): `interval` in seconds or a `cron` expression, plus RQ job options.
 PERIODIC_JOBS: list[tuple[Callable[..., Any], dict[str, Any]]] = [
     (sweep_outbox, {"interval": 60, "job_timeout": 300}),
+    # Statements left behind while the LRS was down longer than the job's retries.
+    (forward_xapi_statements, {"interval": 600, "job_timeout": 600}),
 ]
 
 # Also usable as plain `rq cron jobs/cron.py` (the queue then comes from RQ_QUEUE).

@@ -61,6 +61,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    import portal.learning.xapi  # noqa: F401 - records learning events as xAPI statements
     import portal.models  # noqa: F401 - every table, for the app and for Alembic
     from portal import queue
     from portal.accounts.services import load_session_user
