@@ -1,4 +1,4 @@
-"""Demo data for a first look: two teams, an admin, a leader and two employees."""
+"""Demo data for a first look: two teams, four people and the starter curriculum."""
 
 from __future__ import annotations
 
@@ -51,4 +51,9 @@ def load_demo_data() -> int:
                 person.email, person.name, DEMO_PASSWORD, role=person.role, team=teams[person.team]
             )
             added += 1
+    # The starter curriculum (portal/learning/curriculum/): modules and paths not yet there.
+    from portal.learning.transfer import load_curriculum
+
+    curriculum = load_curriculum()
+    added += len(curriculum.modules_added) + len(curriculum.paths_added)
     return added

@@ -163,8 +163,12 @@ def answer(lesson_id: int, question_id: int) -> Response:
     if not wants_fragment():
         return redirect(url_for("learning.lesson", lesson_id=found.id), 303)  # type: ignore[return-value]
     if result.finished:
-        # The last answer closes the attempt: show the whole quiz with its result.
-        return _player(found, len(found.cards), result=result)
+        # The last answer closes the attempt: the whole player comes back with the
+        # result, in place of the player rather than of the one question.
+        response = _player(found, len(found.cards), result=result)
+        response.headers["HX-Retarget"] = "#player"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
     return render(
         "learning/_question.html",
         lesson=found,

@@ -37,11 +37,13 @@ NAV_BY_ROLE: dict[Role, list[NavItem]] = {
     Role.LEADER: [
         NavItem("Home", "home.index", "/"),
         NavItem("Learn", "learning.index", "/learn"),
+        NavItem("Authoring", "authoring.index", "/author"),
         NavItem("My team", "people.team", "/team"),
     ],
     Role.ADMIN: [
         NavItem("Home", "home.index", "/"),
         NavItem("Learn", "learning.index", "/learn"),
+        NavItem("Authoring", "authoring.index", "/author"),
         NavItem("People", "people.index", "/admin/people"),
         NavItem("Teams", "people.teams", "/admin/teams"),
     ],

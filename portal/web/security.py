@@ -9,7 +9,8 @@ CSP = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        # Lesson cards and module covers may show images from the company's own sites.
+        "img-src 'self' data: https:",
         "font-src 'self'",
         "connect-src 'self'",
         "form-action 'self'",

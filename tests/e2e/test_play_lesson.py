@@ -11,6 +11,8 @@ from tests.learning.factories import build_module
 
 def _start_first_lesson(page) -> None:  # type: ignore[no-untyped-def]
     page.get_by_role("link", name="Learn", exact=True).click()
+    page.get_by_role("link", name="Browse all modules").click()
+    page.get_by_label("Search modules").fill("Personal brand basics")
     page.get_by_role("link", name="Personal brand basics").first.click()
     page.get_by_role("link", name="Start").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Personal brand basics lesson 1")

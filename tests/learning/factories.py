@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from portal.accounts.models import Team
@@ -48,7 +49,7 @@ def build_module(
     """
     with app.app_context():
         module = Module(
-            slug=title.lower().replace(" ", "-"),
+            slug=title.lower().replace(" ", "-") + "-" + uuid.uuid4().hex[:6],
             title=title,
             summary=f"All about {title.lower()}.",
             minutes=5 * lessons,

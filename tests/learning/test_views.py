@@ -64,6 +64,7 @@ def test_answering_returns_the_feedback_fragment(app, client, learner):
     )
     body = last.get_data(as_text=True)
     assert "You passed with 50%." in body and 'id="quiz-result"' in body
+    assert last.headers["HX-Retarget"] == "#player" and last.headers["HX-Reswap"] == "innerHTML"
     with app.app_context():
         assert db.session.query(LessonCompletion).count() == 1
 
