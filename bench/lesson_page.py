@@ -76,7 +76,38 @@ def main() -> None:
 
     print(f"SQLite, demo curriculum, {ROUNDS} rounds, Flask test client (no network)")
     report(f"GET lesson page ({size:,} B)", page)
+    report("GET my learning", timed(lambda: client.get("/learn/")))
+    report("GET catalogue", timed(lambda: client.get("/learn/catalogue")))
     print(f"answer fragment (htmx)             {fragment_size:,} B")
+    for name, path in [
+        ("lesson page", url),
+        ("my learning", "/learn/"),
+        ("catalogue", "/learn/catalogue"),
+        ("home", "/"),
+    ]:
+        print(f"SQL statements for {name:<16} {count_queries(app, lambda p=path: client.get(p))}")
+
+
+def count_queries(app, call) -> int:  # type: ignore[no-untyped-def]
+    """How many SQL statements one request runs."""
+    from sqlalchemy import event
+
+    from portal.db import db
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return len(seen)
 
 
 if __name__ == "__main__":

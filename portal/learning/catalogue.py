@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
 from portal.accounts.models import User
@@ -49,7 +50,10 @@ def audience_filter(user: User) -> ColumnElement[bool]:
 def visible_modules_query(user: User) -> Select[Any]:
     """Published modules in `user`'s audience, newest first."""
     return (
-        select(Module).where(audience_filter(user)).order_by(Module.published_at.desc(), Module.id)
+        select(Module)
+        .where(audience_filter(user))
+        .options(selectinload(Module.lessons))  # lesson counts on every card: one query, not N
+        .order_by(Module.published_at.desc(), Module.id)
     )
 
 
@@ -82,7 +86,12 @@ def all_tags(user: User) -> list[str]:
 
 def get_module(user: User, module_id: int) -> Module:
     """A module `user` may take; NotFound otherwise."""
-    module = db.session.scalar(select(Module).where(Module.id == module_id, audience_filter(user)))
+    lessons = selectinload(Module.lessons)
+    module = db.session.scalar(
+        select(Module)
+        .where(Module.id == module_id, audience_filter(user))
+        .options(lessons.selectinload(Lesson.cards), lessons.selectinload(Lesson.questions))
+    )
     if module is None:
         raise NotFound()
     return module
@@ -103,6 +112,7 @@ def visible_paths(user: User) -> list[LearningPath]:
     paths = db.session.scalars(
         select(LearningPath)
         .where(LearningPath.status == Status.PUBLISHED)
+        .options(selectinload(LearningPath.steps).selectinload(PathModule.module))
         .order_by(LearningPath.id)
     ).all()
     visible = {m.id for m in db.session.scalars(visible_modules_query(user))}
