@@ -103,6 +103,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    # The lesson and path views add their routes to the authoring blueprint.
+    import portal.learning.authoring_lesson_views  # noqa: F401
+    import portal.learning.authoring_path_views  # noqa: F401
     from portal.accounts.admin_views import bp as people_bp
     from portal.accounts.views import bp as auth_bp
     from portal.accounts.views import settings_bp

@@ -39,6 +39,15 @@ class AnswerRejected(ValueError):
     """An answer that cannot be accepted; the message says why, for the person."""
 
 
+def _lock_learner(user: User) -> None:
+    """Serialise one person's quiz and completion writes (PostgreSQL; SQLite already is).
+
+    Without it, two tabs finishing two lessons at once each count only their own
+    completion, and nobody records the module as complete.
+    """
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
 # --- progress ----------------------------------------------------------------------------
 
 
@@ -108,7 +117,14 @@ def latest_attempt(user: User, lesson: Lesson) -> QuizAttempt | None:
 def retry_quiz(user: User, lesson: Lesson) -> QuizAttempt:
     """Start a new attempt after a failed one; raise AnswerRejected if there is nothing to retry."""
     attempt = latest_attempt(user, lesson)
-    if attempt is None or attempt.finished_at is None:
+    _lock_learner(user)
+    if attempt is not None and attempt.finished_at is None:
+        # Every current question may be answered already (an author removed the
+        # last unanswered one): score the attempt, so its result shows.
+        if _close_if_all_answered(user, lesson, attempt, utcnow()) is not None:
+            return _require(latest_attempt(user, lesson))
+        raise AnswerRejected("This quiz is already open: answer its questions.")
+    if attempt is None:
         raise AnswerRejected("This quiz is already open: answer its questions.")
     if attempt.passed:
         raise AnswerRejected("You passed this quiz already.")
@@ -148,6 +164,7 @@ def answer(user: User, lesson: Lesson, question_id: int, option_ids: list[int]) 
         raise AnswerRejected("That answer does not belong to this question.")
     if question.kind == QuestionKind.SINGLE and len(chosen) != 1:
         raise AnswerRejected("Choose one answer.")
+    _lock_learner(user)
     attempt = open_attempt(user, lesson)
     if attempt.finished_at is not None:
         raise AnswerRejected("This attempt is closed. Start a new one to answer again.")
@@ -175,7 +192,9 @@ def answer(user: User, lesson: Lesson, question_id: int, option_ids: list[int]) 
         )
     )
     result = AnswerResult(question=question, chosen=chosen, correct=correct, attempt=attempt)
-    _maybe_finish(user, lesson, attempt, result, now)
+    closing = _close_if_all_answered(user, lesson, attempt, now)
+    if closing is not None:
+        result.finished, result.passed, result.score, result.completion = closing
     return result
 
 
@@ -187,14 +206,19 @@ def answered(attempt: QuizAttempt | None) -> dict[int, QuizAnswer]:
     return {a.question_id: a for a in rows}
 
 
-def _maybe_finish(
-    user: User, lesson: Lesson, attempt: QuizAttempt, result: AnswerResult, now: datetime
-) -> None:
-    answers = answered(attempt)
-    if len(answers) < len(lesson.questions):
-        return
+def _close_if_all_answered(
+    user: User, lesson: Lesson, attempt: QuizAttempt, now: datetime
+) -> tuple[bool, bool, int, CompletionResult | None] | None:
+    """Score and close `attempt` once every current question has an answer.
+
+    Returns (finished, passed, score, completion), or None while questions remain.
+    """
+    current = {q.id for q in lesson.questions}
+    answers = {qid: a for qid, a in answered(attempt).items() if qid in current}
+    if not current or len(answers) < len(current):
+        return None
     right = sum(1 for a in answers.values() if a.correct)
-    score = round(100 * right / len(lesson.questions))
+    score = round(100 * right / len(current))
     passed = score >= lesson.pass_mark
     closed = db.session.execute(
         update(QuizAttempt)
@@ -202,10 +226,8 @@ def _maybe_finish(
         .values(finished_at=now, score=score, passed=passed)
     )
     db.session.refresh(attempt)
-    result.finished, result.passed, result.score = True, passed, score
-    if closed.rowcount != 1:  # type: ignore[attr-defined]
-        return  # another request closed it first and did the rest
-    if passed:
+    completion = None
+    if closed.rowcount == 1 and passed:  # type: ignore[attr-defined]
         publish(
             QuizPassed(
                 user_id=user.id,
@@ -215,7 +237,8 @@ def _maybe_finish(
                 score=score,
             )
         )
-        result.completion = complete_lesson(user, lesson, score=score)
+        completion = complete_lesson(user, lesson, score=score)
+    return True, passed, score, completion
 
 
 # --- completion --------------------------------------------------------------------------
@@ -251,6 +274,7 @@ def complete_lesson(user: User, lesson: Lesson, score: int | None = None) -> Com
 
     Raises AnswerRejected if the lesson's quiz has not been passed.
     """
+    _lock_learner(user)
     if not can_complete(user, lesson):
         raise AnswerRejected("Pass the quiz to complete this lesson.")
     now = utcnow()

@@ -4,6 +4,10 @@ The format is docs/learning-content-format.md. A file is parsed and checked
 completely before anything is written, so a bad file changes nothing; errors
 name the line (Markdown), the lesson and the question. `load_curriculum`
 imports the demo curriculum shipped in `portal/learning/curriculum/`.
+
+This is the way in: the format itself (the JSON shape, the checks) is in
+`transfer_format` and the Markdown encoding in `transfer_markdown`, both
+re-exported here.
 """
 
 from __future__ import annotations
@@ -12,24 +16,19 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml  # type: ignore[import-untyped]
-from frontmatter.default_handlers import YAMLHandler
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role, Team, User
 from portal.accounts.services import require_admin
 from portal.db import db, utcnow
-from portal.learning import authoring
-from portal.learning.authoring import (
-    CARD_MARKER,
-    LESSON_MARKER,
+from portal.learning.authoring_checks import (
     SLUG_RE,
     AuthoringError,
-    OptionInput,
-    closes_fence,
-    opens_fence,
+    check_title,
+    may_edit,
+    require_author,
 )
 from portal.learning.models import (
     Card,
@@ -39,325 +38,56 @@ from portal.learning.models import (
     Option,
     PathModule,
     Question,
-    QuestionKind,
     Status,
 )
+from portal.learning.transfer_format import (
+    FORMAT,
+    MODULE_KEYS,
+    LessonData,
+    ModuleChecker,
+    ModuleData,
+    QuestionData,
+    TransferError,
+    module_to_dict,
+)
+from portal.learning.transfer_markdown import export_markdown, parse_markdown, yaml_error
+
+__all__ = [
+    # defined here
+    "CURRICULUM_DIR",
+    "CurriculumResult",
+    "detect_format",
+    "export_json",
+    "import_file",
+    "import_module",
+    "load_curriculum",
+    "parse",
+    "parse_json",
+    "write_module",
+    # transfer_format
+    "FORMAT",
+    "MODULE_KEYS",
+    "LessonData",
+    "ModuleData",
+    "QuestionData",
+    "TransferError",
+    "module_to_dict",
+    # transfer_markdown
+    "export_markdown",
+    "parse_markdown",
+]
 
 log = logging.getLogger(__name__)
 
-FORMAT = "beacon-module/1"
 CURRICULUM_DIR = Path(__file__).resolve().parent / "curriculum"
-MODULE_KEYS = {"slug", "title", "summary", "minutes", "tags", "cover_image", "audience", "status"}
 
 
-class TransferError(AuthoringError):
-    """A module file that cannot be imported; the message says where and why."""
-
-
-# --- the content, independent of the file format -------------------------------------------
-
-
-@dataclass
-class QuestionData:
-    prompt: str
-    kind: QuestionKind
-    options: list[OptionInput]
-
-
-@dataclass
-class LessonData:
-    title: str
-    cards: list[str]
-    pass_mark: int = 70
-    questions: list[QuestionData] | None = None  # None: the lesson has no quiz
-
-
-@dataclass
-class ModuleData:
-    """A module read from a file and checked: ready to write."""
-
-    slug: str
-    title: str
-    summary: str = ""
-    minutes: int = 10
-    tags: list[str] = field(default_factory=list)
-    cover_image: str | None = None
-    audience: list[str] | None = None  # team names; None: everyone
-    status: Status = Status.DRAFT
-    lessons: list[LessonData] = field(default_factory=list)
-
-
-# --- export ------------------------------------------------------------------------------
-
-
-def _lesson_quiz(lesson: Lesson) -> dict[str, Any] | None:
-    if not lesson.questions:
-        return None
-    return {
-        "pass_mark": lesson.pass_mark,
-        "questions": [
-            {
-                "prompt": q.prompt,
-                "kind": q.kind.value,
-                "options": [
-                    {"text": o.text, "correct": o.correct, "explanation": o.explanation}
-                    for o in q.options
-                ],
-            }
-            for q in lesson.questions
-        ],
-    }
-
-
-def module_to_dict(module: Module) -> dict[str, Any]:
-    """The module in the JSON shape of the format."""
-    return {
-        "format": FORMAT,
-        "slug": module.slug,
-        "title": module.title,
-        "summary": module.summary,
-        "minutes": module.minutes,
-        "tags": list(module.tags or []),
-        "cover_image": module.cover_image,
-        "audience": "everyone" if module.for_everyone else [t.name for t in module.teams],
-        "status": module.status.value,
-        "lessons": [
-            {
-                "title": lesson.title,
-                "cards": [c.body for c in lesson.cards],
-                "quiz": _lesson_quiz(lesson),
-            }
-            for lesson in module.lessons
-        ],
-    }
+# --- export and import -------------------------------------------------------------------
 
 
 def export_json(module: Module) -> str:
     """The module as a JSON document."""
     return json.dumps(module_to_dict(module), indent=2, ensure_ascii=False) + "\n"
-
-
-def _yaml(data: Any, flow: bool | None) -> str:
-    return yaml.safe_dump(
-        data, sort_keys=False, allow_unicode=True, default_flow_style=flow, width=100
-    )
-
-
-def export_markdown(module: Module) -> str:
-    """The module as Markdown with YAML front matter."""
-    data = module_to_dict(module)
-    front = {key: data[key] for key in ("slug", "title", "summary", "minutes", "tags")}
-    if module.cover_image:
-        front["cover_image"] = module.cover_image
-    front["audience"], front["status"] = data["audience"], data["status"]
-    parts = ["---\n" + _yaml(front, None) + "---\n"]
-    for lesson in data["lessons"]:
-        parts.append(f"<!-- lesson: {lesson['title']} -->\n")
-        parts.append("\n<!-- card -->\n\n".join(card + "\n" for card in lesson["cards"]))
-        if lesson["quiz"]:
-            parts.append(_quiz_block(lesson["quiz"]))
-    return "\n".join(parts)
-
-
-def _quiz_block(quiz: dict[str, Any]) -> str:
-    # Leave out what import fills in by default, as a person would write it.
-    questions = []
-    for q in quiz["questions"]:
-        options = []
-        for o in q["options"]:
-            option: dict[str, Any] = {"text": o["text"]}
-            if o["correct"]:
-                option["correct"] = True
-            if o["explanation"]:
-                option["explanation"] = o["explanation"]
-            options.append(option)
-        questions.append({"prompt": q["prompt"], "kind": q["kind"], "options": options})
-    body = _yaml({"pass_mark": quiz["pass_mark"], "questions": questions}, False)
-    # A fence longer than any run of backticks in the YAML, so nothing inside can close it.
-    fence = "`" * max(3, _longest_backtick_run(body) + 1)
-    return f"{fence}quiz\n{body}{fence}\n"
-
-
-def _longest_backtick_run(text: str) -> int:
-    best = run = 0
-    for char in text:
-        run = run + 1 if char == "`" else 0
-        best = max(best, run)
-    return best
-
-
-# --- reading files -----------------------------------------------------------------------
-
-
-class _Checker:
-    """Checks raw (JSON-shaped) data and says where a problem is: line, lesson, question."""
-
-    def __init__(self, lines: dict[tuple[Any, ...], int] | None = None) -> None:
-        self.lines = lines or {}
-        self.titles: dict[int, str] = {}
-
-    def fail(self, message: str, *where: Any) -> TransferError:
-        """A TransferError for `message`, prefixed with the line, lesson and question."""
-        parts = []
-        line = self.lines.get(tuple(where)) or self.lines.get(tuple(where[:2]))
-        if line:
-            parts.append(f"line {line}")
-        kind = where[0] if where else None
-        if kind in ("lesson", "quiz", "card"):
-            parts.append(f"lesson {where[1] + 1}{self._lesson_title(where[1])}")
-        if kind == "quiz" and len(where) > 2:
-            parts.append(f"question {where[2] + 1}")
-        if kind == "front":
-            parts.append("front matter")
-        text = ", ".join(parts) + ": " + message if parts else message
-        return TransferError(text[:1].upper() + text[1:])
-
-    def _lesson_title(self, index: int) -> str:
-        title = self.titles.get(index)
-        return f" “{title}”" if title else ""
-
-    def module(self, raw: Any) -> ModuleData:
-        if not isinstance(raw, dict):
-            raise self.fail("expected the module's fields (a mapping).", "front")
-        unknown = sorted(set(raw) - MODULE_KEYS - {"lessons", "format"})
-        if unknown:
-            raise self.fail(f"unknown field “{unknown[0]}”.", "front", unknown[0])
-        slug = raw.get("slug")
-        if not isinstance(slug, str) or not SLUG_RE.match(slug) or len(slug) > 80:
-            raise self.fail(
-                "“slug” must be lower-case letters, digits and dashes.", "front", "slug"
-            )
-        audience = raw.get("audience", "everyone")
-        if audience != "everyone" and (
-            not isinstance(audience, list)
-            or not audience
-            or not all(isinstance(a, str) and a.strip() for a in audience)
-        ):
-            raise self.fail(
-                "“audience” is “everyone” or a list of team names.", "front", "audience"
-            )
-        status = raw.get("status", "draft")
-        if status not in ("draft", "published"):
-            raise self.fail("“status” is “draft” or “published”.", "front", "status")
-        try:
-            title = authoring.check_title(self._text(raw.get("title"), "title"))
-            summary = self._text(raw.get("summary", ""), "summary").strip()
-            if len(summary) > authoring.MAX_SUMMARY:
-                raise AuthoringError(f"keep the summary under {authoring.MAX_SUMMARY} characters.")
-            minutes = authoring.check_minutes(raw.get("minutes", 10))
-            tags = authoring.parse_tags(raw.get("tags") or [])
-            cover = raw.get("cover_image")
-            if cover is not None and not isinstance(cover, str):
-                raise AuthoringError("“cover_image” must be text.", "cover_image")
-            cover_image = authoring.clean_cover_image(cover)
-        except AuthoringError as exc:
-            raise self.fail(self._lower(exc), "front", exc.field or "") from None
-        lessons = raw.get("lessons")
-        if not isinstance(lessons, list) or not lessons:
-            raise self.fail("the module has no lessons; start one with <!-- lesson: Title -->.")
-        self.titles = {
-            i: lesson["title"]
-            for i, lesson in enumerate(lessons)
-            if isinstance(lesson, dict) and isinstance(lesson.get("title"), str)
-        }
-        return ModuleData(
-            slug=slug,
-            title=title,
-            summary=summary,
-            minutes=minutes,
-            tags=tags,
-            cover_image=cover_image,
-            audience=None if audience == "everyone" else [a.strip() for a in audience],
-            status=Status(status),
-            lessons=[self.lesson(i, lesson) for i, lesson in enumerate(lessons)],
-        )
-
-    @staticmethod
-    def _text(value: Any, name: str) -> str:
-        if not isinstance(value, str):
-            raise AuthoringError(f"“{name}” must be text.", name)
-        return value
-
-    @staticmethod
-    def _lower(exc: Exception) -> str:
-        message = str(exc)
-        return message[:1].lower() + message[1:]
-
-    def lesson(self, i: int, raw: Any) -> LessonData:
-        if not isinstance(raw, dict):
-            raise self.fail("expected a lesson with a title and cards.", "lesson", i)
-        unknown = sorted(set(raw) - {"title", "cards", "quiz"})
-        if unknown:
-            raise self.fail(f"unknown field “{unknown[0]}”.", "lesson", i)
-        try:
-            title = authoring.check_title(self._text(raw.get("title"), "title"))
-        except AuthoringError as exc:
-            raise self.fail(self._lower(exc), "lesson", i) from None
-        cards = raw.get("cards")
-        if (
-            not isinstance(cards, list)
-            or not cards
-            or (len(cards) == 1 and not str(cards[0]).strip())
-        ):
-            raise self.fail("the lesson has no cards.", "lesson", i)
-        checked = []
-        for c, card in enumerate(cards):
-            if not isinstance(card, str) or not card.strip():
-                raise self.fail(f"card {c + 1} is empty.", "card", i, c)
-            try:
-                checked.append(authoring.check_card_body(card))
-            except AuthoringError as exc:
-                raise self.fail(f"card {c + 1}: {self._lower(exc)}", "card", i, c) from None
-        lesson = LessonData(title=title, cards=checked)
-        quiz = raw.get("quiz")
-        if quiz is not None:
-            self.quiz(i, quiz, lesson)
-        return lesson
-
-    def quiz(self, i: int, raw: Any, lesson: LessonData) -> None:
-        if not isinstance(raw, dict):
-            raise self.fail("the quiz needs “pass_mark” and “questions”.", "quiz", i)
-        unknown = sorted(set(raw) - {"pass_mark", "questions"})
-        if unknown:
-            raise self.fail(f"unknown quiz field “{unknown[0]}”.", "quiz", i)
-        try:
-            lesson.pass_mark = authoring.check_pass_mark(raw.get("pass_mark", 70))
-        except AuthoringError as exc:
-            raise self.fail(self._lower(exc), "quiz", i) from None
-        questions = raw.get("questions")
-        if not isinstance(questions, list) or not questions:
-            raise self.fail("the quiz has no questions.", "quiz", i)
-        lesson.questions = [self.question(i, q, raw_q) for q, raw_q in enumerate(questions)]
-
-    def question(self, i: int, q: int, raw: Any) -> QuestionData:
-        where = ("quiz", i, q)
-        if not isinstance(raw, dict):
-            raise self.fail("expected a prompt, a kind and options.", *where)
-        unknown = sorted(set(raw) - {"prompt", "kind", "options"})
-        if unknown:
-            raise self.fail(f"unknown field “{unknown[0]}”.", *where)
-        options = raw.get("options")
-        if not isinstance(options, list):
-            raise self.fail("give the options as a list.", *where)
-        inputs = []
-        for n, option in enumerate(options, 1):
-            if not isinstance(option, dict) or set(option) - {"text", "correct", "explanation"}:
-                raise self.fail(f"option {n} takes “text”, “correct” and “explanation”.", *where)
-            text, correct = option.get("text"), option.get("correct", False)
-            explanation = option.get("explanation", "")
-            if not isinstance(text, str) or not isinstance(explanation, str):
-                raise self.fail(f"option {n}: “text” and “explanation” are text.", *where)
-            if not isinstance(correct, bool):
-                raise self.fail(f"option {n}: “correct” is true or false.", *where)
-            inputs.append(OptionInput(text, correct, explanation))
-        prompt, kind = raw.get("prompt"), raw.get("kind", "single")
-        if not isinstance(prompt, str):
-            raise self.fail("“prompt” must be text.", *where)
-        try:
-            prompt, kind_, cleaned = authoring.check_question(prompt, kind, inputs, False)
-        except AuthoringError as exc:
-            raise self.fail(self._lower(exc), *where) from None
-        return QuestionData(prompt, kind_, cleaned)
 
 
 def parse_json(text: str) -> ModuleData:
@@ -372,141 +102,7 @@ def parse_json(text: str) -> ModuleData:
         raise TransferError("Expected one JSON object with the module's fields.")
     if raw.get("format") != FORMAT:
         raise TransferError(f"Not a Beacon module file: “format” must be “{FORMAT}”.")
-    return _Checker().module(raw)
-
-
-def _yaml_error(exc: yaml.YAMLError, first_line: int, what: str) -> TransferError:
-    """`exc` as a TransferError naming the file line; the YAML text starts on `first_line`."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or "not valid YAML"
-    line = first_line + mark.line if mark is not None else first_line
-    return TransferError(f"Line {line}: {what} is not valid YAML ({problem}).")
-
-
-def parse_markdown(text: str) -> ModuleData:
-    """Read and check a module in the Markdown format; TransferError says what is wrong."""
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    handler = YAMLHandler()
-    opening = handler.FM_BOUNDARY.match(text) if handler.FM_BOUNDARY else None
-    if opening is None:
-        raise TransferError("The file must start with front matter between two “---” lines.")
-    try:
-        front_text, body = handler.split(text)
-    except ValueError:
-        raise TransferError("The front matter is not closed with a “---” line.") from None
-    front_line = text[: opening.end()].count("\n") + 1  # where front_text starts
-    try:
-        front = yaml.safe_load(front_text)
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc, front_line, "the front matter") from None
-    if not isinstance(front, dict):
-        raise TransferError("Line 2: the front matter must hold the module's fields.")
-    lines: dict[tuple[Any, ...], int] = {
-        ("front", key): _key_line(front_text, key, front_line) for key in front
-    }
-    body_start = text[: len(text) - len(body)].count("\n") + 1
-    raw_lessons, found = _split_body(body, body_start)
-    lines.update(found)
-    checker = _Checker(lines)
-    if "lessons" in front or "format" in front:
-        raise checker.fail("“lessons” and “format” do not belong in the front matter.", "front")
-    raw = dict(front)
-    raw["lessons"] = raw_lessons
-    for i, lesson in enumerate(raw_lessons):
-        quiz_text = lesson.pop("_quiz", None)
-        if quiz_text is not None:
-            first_line = lines[("quiz", i)] + 1
-            try:
-                lesson["quiz"] = yaml.safe_load(quiz_text) if quiz_text.strip() else {}
-            except yaml.YAMLError as exc:
-                raise _yaml_error(exc, first_line, "the quiz") from None
-            for q, line in enumerate(_question_lines(quiz_text)):
-                lines[("quiz", i, q)] = first_line + line
-    return checker.module(raw)
-
-
-def _question_lines(quiz_text: str) -> list[int]:
-    """Where each question of a quiz block starts (0-based lines), to point errors at it."""
-    node = yaml.compose(quiz_text, Loader=yaml.SafeLoader)
-    if not isinstance(node, yaml.MappingNode):
-        return []
-    for key, value in node.value:
-        if getattr(key, "value", None) == "questions" and isinstance(value, yaml.SequenceNode):
-            return [item.start_mark.line for item in value.value]
-    return []
-
-
-def _key_line(front_text: str, key: Any, first_line: int) -> int:
-    for number, line in enumerate(front_text.split("\n"), first_line):
-        if line.startswith(f"{key}:"):
-            return number
-    return first_line
-
-
-def _split_body(body: str, first: int) -> tuple[list[dict[str, Any]], dict[tuple[Any, ...], int]]:
-    """Lessons (title, cards, raw quiz text) of a Markdown body, with where each starts."""
-    lessons: list[dict[str, Any]] = []
-    lines: dict[tuple[Any, ...], int] = {}
-    cards: list[list[str]] = []
-    fence: str | None = None  # a code block open in a card
-    quiz: list[str] | None = None  # the quiz block being read
-    quiz_fence = ""
-    quiz_done = False
-
-    def error(number: int, message: str) -> TransferError:
-        where = f", lesson {len(lessons)} “{lessons[-1]['title']}”" if lessons else ""
-        return TransferError(f"Line {number}{where}: {message}")
-
-    def finish() -> None:
-        if lessons:
-            lessons[-1]["cards"] = ["\n".join(card) for card in cards]
-
-    number = first - 1
-    for number, line in enumerate(body.split("\n"), first):
-        if quiz is not None:
-            if closes_fence(quiz_fence, line):
-                lessons[-1]["_quiz"] = "\n".join(quiz)
-                quiz, quiz_done = None, True
-            else:
-                quiz.append(line)
-            continue
-        if fence:
-            cards[-1].append(line)
-            if closes_fence(fence, line):
-                fence = None
-            continue
-        marker = LESSON_MARKER.match(line)
-        if marker:
-            finish()
-            lessons.append({"title": marker.group(1).strip()})
-            lines[("lesson", len(lessons) - 1)] = number
-            cards, quiz_done = [[]], False
-            lines[("card", len(lessons) - 1, 0)] = number + 1
-            continue
-        if not lessons:
-            if line.strip():
-                raise error(number, "text before the first <!-- lesson: Title --> marker.")
-            continue
-        if quiz_done:
-            if CARD_MARKER.match(line) or line.strip():
-                raise error(number, "the quiz must end its lesson; nothing may follow it.")
-            continue
-        if CARD_MARKER.match(line):
-            cards.append([])
-            lines[("card", len(lessons) - 1, len(cards) - 1)] = number
-            continue
-        opened = opens_fence(line)
-        if opened and opened[1] == "quiz":
-            quiz, quiz_fence = [], opened[0]
-            lines[("quiz", len(lessons) - 1)] = number
-            continue
-        if opened:
-            fence = opened[0]
-        cards[-1].append(line)
-    if quiz is not None:
-        raise error(number, f"the quiz is not closed with {quiz_fence}.")
-    finish()
-    return lessons, lines
+    return ModuleChecker().module(raw)
 
 
 def detect_format(text: str, filename: str = "") -> str:
@@ -586,10 +182,10 @@ def write_module(
     Raises TransferError (slug taken, unknown team) or PermissionDenied.
     """
     if actor is not None:
-        authoring.require_author(actor)
+        require_author(actor)
     existing = db.session.scalar(select(Module).where(Module.slug == data.slug))
     if existing is not None:
-        if actor is not None and not authoring.may_edit(actor, existing):
+        if actor is not None and not may_edit(actor, existing):
             raise TransferError(
                 f"The slug “{data.slug}” belongs to a module you cannot edit: change the slug."
             )
@@ -630,7 +226,7 @@ def write_module(
 
 def import_module(actor: User, text: str, filename: str = "", replace: bool = False) -> Module:
     """Import a module file (Markdown or JSON) for `actor`; nothing changes on an error."""
-    authoring.require_author(actor)
+    require_author(actor)
     return write_module(actor, parse(text, filename), replace=replace)
 
 
@@ -696,7 +292,7 @@ def _load_paths(paths_file: Path, result: CurriculumResult) -> None:
     try:
         entries = yaml.safe_load(paths_file.read_text(encoding="utf-8")) or []
     except yaml.YAMLError as exc:
-        raise TransferError(f"paths.yaml: {_yaml_error(exc, 1, 'the file')}") from None
+        raise TransferError(f"paths.yaml: {yaml_error(exc, 1, 'the file')}") from None
     if not isinstance(entries, list):
         raise TransferError("paths.yaml: expected a list of paths.")
     for n, entry in enumerate(entries, 1):
@@ -713,7 +309,7 @@ def _load_paths(paths_file: Path, result: CurriculumResult) -> None:
             result.paths_skipped.append(slug)
             continue
         try:
-            title = authoring.check_title(str(entry.get("title") or ""))
+            title = check_title(str(entry.get("title") or ""))
         except AuthoringError as exc:
             raise TransferError(f"paths.yaml: path {n} “{slug}”: {exc}") from None
         found = {

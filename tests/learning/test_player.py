@@ -301,3 +301,52 @@ def test_review_rejects_another_persons_item(app, people):
         me = db.session.get(User, mine.id)
         with pytest.raises(review.ReviewRejected):
             review.answer_review(me, item.id, built.options[q.id][0], utcnow() + timedelta(days=2))
+
+
+def test_an_attempt_left_open_by_a_removed_question_can_still_be_scored(app, people):
+    from portal.learning.models import Question
+
+    built = build_module(app, lessons=1, questions=3)
+    person = people.person()
+    with app.app_context():
+        user = db.session.get(User, person.id)
+        lesson = get_lesson(user, built.lesson_ids[0])
+        for q in lesson.questions[:2]:
+            player.answer(user, lesson, q.id, built.options[q.id][0])
+        db.session.commit()
+        db.session.delete(
+            db.session.get(Question, built.question_ids[0][2])
+        )  # an author removes it
+        db.session.commit()
+        lesson = get_lesson(user, built.lesson_ids[0])
+        attempt = player.retry_quiz(user, lesson)  # "See my result"
+        db.session.commit()
+        assert attempt.finished_at is not None and attempt.passed and attempt.score == 100
+        assert player.is_completed(user, lesson)
+
+
+def test_two_tabs_finishing_two_lessons_at_once_complete_the_module(app, people):
+    built = build_module(app, lessons=2, questions=0)
+    person = people.person()
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def finish(lesson_id: int) -> None:
+        try:
+            barrier.wait()
+            with app.app_context():
+                user = db.session.get(User, person.id)
+                player.complete_lesson(user, get_lesson(user, lesson_id))
+                db.session.commit()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=finish, args=(lid,)) for lid in built.lesson_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with app.app_context():
+        assert db.session.query(LessonCompletion).count() == 2
+        assert db.session.query(ModuleCompletion).count() == 1
