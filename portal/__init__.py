@@ -103,6 +103,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.web import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     # The lesson and path views add their routes to the authoring blueprint.
     import portal.learning.authoring_lesson_views  # noqa: F401
     import portal.learning.authoring_path_views  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, redirect, request, url_for
+from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
@@ -13,7 +13,7 @@ from portal.accounts.services import PermissionDenied
 from portal.db import db, utcnow
 from portal.learning import assignments
 from portal.learning.models import LearningPath, Module
-from portal.web import manager_required, render, toast
+from portal.web import manager_required, parse_id, parse_ids, render, toast
 
 bp = Blueprint("assignments", __name__, url_prefix="/learn/assignments")
 
@@ -57,10 +57,11 @@ def create() -> Response:
     subject = form.get("subject", "")
     kind, _, raw_id = subject.partition(":")
     module = path = None
-    if kind == "module" and raw_id.isdigit():
-        module = db.session.get(Module, int(raw_id))
-    elif kind == "path" and raw_id.isdigit():
-        path = db.session.get(LearningPath, int(raw_id))
+    subject_id = parse_id(raw_id)
+    if kind == "module" and subject_id:
+        module = db.session.get(Module, subject_id)
+    elif kind == "path" and subject_id:
+        path = db.session.get(LearningPath, subject_id)
     due_on = None
     if form.get("due_on"):
         try:
@@ -70,7 +71,9 @@ def create() -> Response:
     if form.get("everyone") == "y":
         people = assignments.assignable_people(me)
     else:
-        ids = [int(v) for v in form.getlist("people") if v.isdigit()]
+        ids = parse_ids(form.getlist("people"))
+        if ids is None:
+            abort(400)
         people = [p for p in (db.session.get(User, i) for i in ids) if p is not None]
     if subject and module is None and path is None:
         raise NotFound()

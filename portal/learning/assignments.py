@@ -88,6 +88,12 @@ def assign(
         raise NotFound()
     if path is not None and path.id not in {p.id for p in assignable_paths(actor)}:
         raise NotFound()
+    blind = [p.display_name for p in people if not _can_take(p, module, path)]
+    if blind:
+        raise AssignmentError(
+            f"Not published for {', '.join(blind[:3])}{' and others' if len(blind) > 3 else ''}: "
+            "choose learning their team can see."
+        )
     made = 0
     for person in people:
         key = {"module_id": module.id} if module else {"path_id": path.id}  # type: ignore[union-attr]
@@ -103,6 +109,18 @@ def assign(
     db.session.flush()
     _mark_already_done(people, module, path)
     return made
+
+
+def _can_take(person: User, module: Module | None, path: LearningPath | None) -> bool:
+    """True when `person` can see the module, or the path."""
+    if module is not None:
+        return (
+            db.session.scalar(
+                select(Module.id).where(Module.id == module.id, catalogue.audience_filter(person))
+            )
+            is not None
+        )
+    return path is not None and path.id in {p.id for p in catalogue.visible_paths(person)}
 
 
 def _mark_already_done(
@@ -136,7 +154,7 @@ class AssignmentRow:
     """One assignment with its state, for the leader's report."""
 
     assignment: Assignment
-    state: str  # "done", "late", "overdue", "open"
+    state: str  # "done", "late", "overdue", "open", "unavailable"
 
 
 def report(actor: User, today: date) -> list[AssignmentRow]:
@@ -151,7 +169,9 @@ def report(actor: User, today: date) -> list[AssignmentRow]:
     )
     result = []
     for a in rows:
-        if a.completed_at is not None:
+        if not _can_take(a.user, a.module, a.path):
+            state = "unavailable"  # unpublished, or the person moved to another team
+        elif a.completed_at is not None:
             state = "late" if a.was_late() else "done"
         elif a.is_overdue(today):
             state = "overdue"

@@ -129,6 +129,8 @@ def parse_tags(value: str | Iterable[str] | None) -> list[str]:
     """Tags from comma-separated text (or a list): trimmed, without blanks or repeats."""
     if value is None:
         return []
+    if not isinstance(value, (str, list, tuple)):
+        raise AuthoringError("Tags must be text.", "tags")
     items = value.split(",") if isinstance(value, str) else list(value)
     tags: list[str] = []
     for item in items:

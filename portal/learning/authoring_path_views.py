@@ -24,7 +24,7 @@ from portal.learning.authoring_views import (
     see_other,
 )
 from portal.learning.models import LearningPath
-from portal.web import admin_required, render, toast, wants_fragment
+from portal.web import admin_required, parse_id, render, toast, wants_fragment
 
 
 @bp.route("/paths", methods=["GET", "POST"])
@@ -108,9 +108,7 @@ def add_path_module(path_id: int) -> Response:
     path = authoring_paths.get_path(current_user, path_id)
     module_id = request.form.get("module_id", "")
     try:
-        authoring_paths.add_path_module(
-            current_user, path, int(module_id) if module_id.isdigit() else 0
-        )
+        authoring_paths.add_path_module(current_user, path, parse_id(module_id) or 0)
     except AuthoringError as exc:
         db.session.rollback()
         toast(str(exc), "error")

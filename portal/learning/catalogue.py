@@ -225,29 +225,41 @@ def my_learning(user: User, today: date, due_reviews: int = 0) -> MyLearning:
     # Recommend in path order (the starter path first), then newest.
     result.recommended.sort(key=lambda c: path_order.get(c.module.id, 10_000))
     result.recommended = result.recommended[:3]
-    result.assigned = list(
-        db.session.scalars(
+    paths = visible_paths(user)
+    visible_module_ids = {m.id for m in modules}
+    visible_path_ids = {p.id for p in paths}
+    result.assigned = [
+        a
+        for a in db.session.scalars(
             select(Assignment)
             .where(Assignment.user_id == user.id, Assignment.completed_at.is_(None))
             .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.id)
         )
-    )
+        # Only what the person can open: a module since unpublished or retargeted drops out.
+        if (a.module_id in visible_module_ids) or (a.path_id in visible_path_ids)
+    ]
     done_paths = completed_path_ids(user)
-    for path in visible_paths(user):
-        total = len(path.steps)
-        done = sum(1 for step in path.steps if step.module_id in done_modules)
+    for path in paths:
+        steps = [s for s in path.steps if s.module_id in visible_module_ids]
+        total = len(steps)
+        done = sum(1 for step in steps if step.module_id in done_modules)
         if path.id not in done_paths or done:
             result.paths.append((path, done, total))
     return result
 
 
 def count_due_reviews(user: User, now: object) -> int:
-    """How many review questions are due for `user` now."""
+    """How many review questions are due for `user` now (from modules they can still see)."""
+    from portal.learning.models import Question
+
     return (
         db.session.scalar(
             select(func.count())
             .select_from(ReviewItem)
-            .where(ReviewItem.user_id == user.id, ReviewItem.due_at <= now)
+            .join(Question, Question.id == ReviewItem.question_id)
+            .join(Lesson, Lesson.id == Question.lesson_id)
+            .join(Module, Module.id == Lesson.module_id)
+            .where(ReviewItem.user_id == user.id, ReviewItem.due_at <= now, audience_filter(user))
         )
         or 0
     )

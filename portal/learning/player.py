@@ -335,8 +335,12 @@ def _complete_paths(user: User, module: Module, now: datetime) -> list[int]:
     path_ids = db.session.scalars(
         select(PathModule.path_id).where(PathModule.module_id == module.id)
     )
+    from portal.learning.catalogue import audience_filter
+
+    visible = set(db.session.scalars(select(Module.id).where(audience_filter(user))))
     for path_id in list(path_ids):
-        module_ids = set(
+        # A path is complete when every module of it the person can see is done.
+        module_ids = visible & set(
             db.session.scalars(select(PathModule.module_id).where(PathModule.path_id == path_id))
         )
         done = set(

@@ -140,11 +140,12 @@ class Assignment(TimestampMixin, Model):
         return self.completed_at is None and self.due_on is not None and self.due_on < today
 
     def was_late(self) -> bool:
-        return (
-            self.completed_at is not None
-            and self.due_on is not None
-            and self.completed_at.date() > self.due_on
-        )
+        """Finished after the due date, in the assignee's own time zone."""
+        if self.completed_at is None or self.due_on is None:
+            return False
+        from zoneinfo import ZoneInfo
+
+        return self.completed_at.astimezone(ZoneInfo(self.user.timezone)).date() > self.due_on
 
 
 class ReviewItem(Model):

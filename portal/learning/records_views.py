@@ -37,14 +37,24 @@ def _parse_bound(name: str, value: str, end_of_day: bool) -> datetime | None:
         pass
     else:
         moment = datetime.combine(day, time(), tzinfo=UTC)
-        return moment + timedelta(days=1) if end_of_day else moment
+        if not end_of_day:
+            return moment
+        try:
+            return moment + timedelta(days=1)
+        except OverflowError:
+            raise BadBound(f"“{value}” is too far in the future.") from None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise BadBound(
             f"“{value}” is not a date: give {name} as YYYY-MM-DD (or an ISO 8601 date-time)."
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise BadBound(f"“{value}” is out of range.") from None
+    return moment
 
 
 def _display_endpoint(endpoint: str) -> str:

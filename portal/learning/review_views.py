@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from portal.db import db, utcnow
 from portal.learning import review
-from portal.web import render, toast, wants_fragment
+from portal.web import parse_ids, render, toast, wants_fragment
 
 bp = Blueprint("review", __name__, url_prefix="/learn/review")
 
@@ -33,19 +33,19 @@ def session() -> Response:
 def answer(item_id: int) -> Response:
     """Answer a review question; the feedback replaces it, with a link to the next."""
     me = current_user._get_current_object()
-    raw = request.form.getlist("option")
-    if not all(v.isdigit() for v in raw):
+    option_ids = parse_ids(request.form.getlist("option"))
+    if option_ids is None:
         abort(400)
     now = utcnow()
     try:
-        outcome = review.answer_review(me, item_id, [int(v) for v in raw], now)
+        outcome = review.answer_review(me, item_id, option_ids, now)
     except review.ReviewRejected as exc:
         db.session.rollback()
         if not wants_fragment():
             toast(str(exc), "error")
             return redirect(url_for("review.session"), 303)  # type: ignore[return-value]
         due = review.due_items(me, now)
-        item = next((i for i in due if i.id == item_id), None)
+        item = next((i for i in due if i.id == item_id), due[0] if due else None)
         return render(
             "learning/_review_item.html",
             status=422,

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role, Team, User
@@ -121,8 +121,16 @@ def detect_format(text: str, filename: str = "") -> str:
 
 
 def parse(text: str, filename: str = "") -> ModuleData:
-    """Read and check a module file in either format."""
-    return parse_json(text) if detect_format(text, filename) == "json" else parse_markdown(text)
+    """Read and check a module file in either format; raise TransferError for anything malformed."""
+    try:
+        return parse_json(text) if detect_format(text, filename) == "json" else parse_markdown(text)
+    except TransferError:
+        raise
+    except RecursionError:
+        raise TransferError("The file is nested too deeply to be a module.") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        # Structures of the wrong shape (numbers where text goes, mixed-type keys...).
+        raise TransferError(f"The file does not have the shape of a module ({exc}).") from None
 
 
 # --- writing modules ---------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from portal.learning.authoring_checks import CARD_MARKER, LESSON_MARKER, closes_fence, opens_fence

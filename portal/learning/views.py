@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import Blueprint, Response, abort, redirect, request, url_for
@@ -11,7 +12,7 @@ from portal.accounts.models import User
 from portal.db import db, utcnow
 from portal.learning import catalogue, player
 from portal.learning.models import Lesson
-from portal.web import render, toast, wants_fragment
+from portal.web import parse_ids, render, toast, wants_fragment
 
 bp = Blueprint("learning", __name__, url_prefix="/learn")
 
@@ -121,8 +122,8 @@ def lesson(lesson_id: int) -> Response:
 def step(lesson_id: int) -> Response:
     """Go to another card (or the quiz); htmx gets the player fragment, others a redirect."""
     found = catalogue.get_lesson(_me(), lesson_id)
-    raw = request.form.get("step", "")
-    if not raw.lstrip("-").isdigit():
+    raw = request.form.get("step", "").strip()
+    if not re.fullmatch(r"-?[0-9]{1,4}", raw):
         abort(400)
     now_on = player.go_to_step(_me(), found, int(raw))
     db.session.commit()
@@ -137,25 +138,26 @@ def answer(lesson_id: int, question_id: int) -> Response:
     """Answer one quiz question; htmx gets the question back with its feedback."""
     me = _me()
     found = catalogue.get_lesson(me, lesson_id)
-    raw = request.form.getlist("option")
-    if not all(value.isdigit() for value in raw):
+    option_ids = parse_ids(request.form.getlist("option"))
+    if option_ids is None:
         abort(400)
     try:
-        result = player.answer(me, found, question_id, [int(v) for v in raw])
+        result = player.answer(me, found, question_id, option_ids)
     except player.AnswerRejected as exc:
         db.session.rollback()
         if wants_fragment():
             question = next((q for q in found.questions if q.id == question_id), None)
             if question is None:
                 abort(404)
+            attempt = player.latest_attempt(me, found)
             return render(
                 "learning/_question.html",
                 status=422,
                 lesson=found,
                 question=question,
-                answer=None,
+                answer=player.answered(attempt).get(question.id),
                 error=str(exc),
-                attempt=player.latest_attempt(me, found),
+                attempt=attempt,
             )
         toast(str(exc), "error")
         return redirect(url_for("learning.lesson", lesson_id=found.id), 303)  # type: ignore[return-value]

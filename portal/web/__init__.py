@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -10,6 +11,7 @@ from typing import Any, TypeVar
 from flask import Response, flash, get_flashed_messages, make_response, redirect, render_template
 from flask_login import current_user, login_required
 from htmx_flask import request
+from werkzeug.routing import IntegerConverter, Map
 
 from portal.accounts.models import Role
 
@@ -92,3 +94,29 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
 
 admin_required = roles_required(Role.ADMIN)
 manager_required = roles_required(Role.ADMIN, Role.LEADER)
+
+
+MAX_ID = 2**31 - 1
+_ID = re.compile(r"[0-9]{1,10}")
+
+
+def parse_id(value: str | None) -> int | None:
+    """An id from a form or query value: a plain number within range, else None."""
+    if value is None or not _ID.fullmatch(value.strip()):
+        return None
+    number = int(value.strip())
+    return number if 0 < number <= MAX_ID else None
+
+
+def parse_ids(values: list[str]) -> list[int] | None:
+    """Ids from a multi-valued field; None if any of them is not a plain, in-range number."""
+    ids = [parse_id(v) for v in values]
+    return None if any(i is None for i in ids) else [i for i in ids if i is not None]
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in URLs, capped so an absurd id is a 404, not a database overflow."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)

@@ -514,3 +514,21 @@ def test_an_employee_cannot_import(app_ctx, people):
     employee = people.person(role=Role.EMPLOYEE)
     with pytest.raises(PermissionDenied):
         transfer.import_module(user(employee), SAMPLE)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"format": "beacon-module/1", "slug": "x", "title": "X", "tags": 5, "lessons": []}',
+        "---\n1: a\nfoo: b\n---\n<!-- lesson: A -->\ntext\n",
+        "---\nnull: x\ntitle: y\n---\n",
+    ],
+    ids=["deep json", "tags number", "mixed keys", "null key"],
+)
+def test_malformed_files_are_refused_with_a_message(app_ctx, content):
+    from portal.learning.transfer import TransferError, parse
+
+    name = "module.json" if content.lstrip().startswith(("[", "{")) else "module.md"
+    with pytest.raises((TransferError, ValueError)):
+        parse(content, name)

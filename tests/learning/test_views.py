@@ -366,3 +366,80 @@ def _elements(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
 
     Collector().feed(html)
     return found
+
+
+def test_learning_outside_a_persons_audience_cannot_be_assigned_to_them(app, client, auth, people):
+    eng, marketing = people.team("Engineering"), people.team("Marketing")
+    admin = people.person(role=Role.ADMIN)
+    sam = people.person(team=marketing, name="Sam Marketing")
+    built = build_module(app, title="Eng secret module", teams=[eng])
+    auth.login(admin.email)
+    response = client.post(
+        "/learn/assignments/",
+        data={"subject": f"module:{built.module_id}", "people": [str(sam.id)]},
+    )
+    assert response.status_code == 200
+    assert b"Not published for Sam Marketing" in response.data
+    with app.app_context():
+        assert db.session.query(Assignment).count() == 0
+        # One made earlier, before the module was retargeted, does not show to Sam.
+        db.session.add(Assignment(user_id=sam.id, module_id=built.module_id))
+        db.session.commit()
+    assert b"unavailable" not in client.get("/learn/assignments/").data
+    assert b"Not available to them" in client.get("/learn/assignments/").data
+    auth.logout()
+    auth.login(sam.email)
+    assert b"Eng secret module" not in client.get("/learn/").data
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data", "status"),
+    [
+        ("get", "/learn/lessons/99999999999999999999", None, 404),
+        ("get", "/learn/modules/99999999999999999999", None, 404),
+        ("post", "/learn/lessons/{lesson}/questions/{question}", {"option": "²"}, 400),
+        ("post", "/learn/lessons/{lesson}/questions/{question}", {"option": "9" * 30}, 400),
+        ("post", "/learn/lessons/{lesson}/step", {"step": "²"}, 400),
+        ("post", "/learn/review/1", {"option": "²"}, 400),
+    ],
+)
+def test_malformed_ids_are_4xx_not_500(app, client, learner, method, path, data, status):
+    built = build_module(app, lessons=1, questions=1)
+    url = path.format(lesson=built.lesson_ids[0], question=built.question_ids[0][0])
+    response = getattr(client, method)(url, data=data) if data else getattr(client, method)(url)
+    assert response.status_code == status
+
+
+def test_malformed_assignment_ids_are_4xx(app, client, auth, people):
+    admin = people.person(role=Role.ADMIN)
+    auth.login(admin.email)
+    built = build_module(app)
+    huge = "9" * 30
+    assert (
+        client.post(
+            "/learn/assignments/", data={"subject": f"module:{huge}", "people": ["1"]}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/learn/assignments/", data={"subject": f"module:{built.module_id}", "people": ["²"]}
+        ).status_code
+        == 400
+    )
+
+
+def test_answering_a_closed_attempt_keeps_the_feedback_and_says_why(app, client, learner):
+    built = build_module(app, lessons=1, questions=1)
+    lesson_id, q = built.lesson_ids[0], built.question_ids[0][0]
+    client.post(
+        f"/learn/lessons/{lesson_id}/questions/{q}", data={"option": built.options[q][1][:1]}
+    )
+    again = client.post(
+        f"/learn/lessons/{lesson_id}/questions/{q}",
+        data={"option": built.options[q][0]},
+        headers=HTMX,
+    )
+    assert again.status_code == 422
+    text = again.get_data(as_text=True)
+    assert "This attempt is closed" in text and "Not quite." in text
