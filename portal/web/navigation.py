@@ -46,6 +46,7 @@ NAV_BY_ROLE: dict[Role, list[NavItem]] = {
         NavItem("Authoring", "authoring.index", "/author"),
         NavItem("People", "people.index", "/admin/people"),
         NavItem("Teams", "people.teams", "/admin/teams"),
+        NavItem("Records", "learning_records.index", "/admin/learning-records"),
     ],
 }
 
