@@ -13,6 +13,7 @@ from typing import Any
 
 from rq import cron
 
+from jobs.gamification import rebuild_leaderboards
 from jobs.learning import forward_xapi_statements
 from jobs.outbox import sweep_outbox
 
@@ -21,6 +22,8 @@ PERIODIC_JOBS: list[tuple[Callable[..., Any], dict[str, Any]]] = [
     (sweep_outbox, {"interval": 60, "job_timeout": 300}),
     # Statements left behind while the LRS was down longer than the job's retries.
     (forward_xapi_statements, {"interval": 600, "job_timeout": 600}),
+    # Leaderboards rebuilt from the ledger every night (the ledger is the truth).
+    (rebuild_leaderboards, {"cron": "15 3 * * *", "job_timeout": 3600}),
 ]
 
 # Also usable as plain `rq cron jobs/cron.py` (the queue then comes from RQ_QUEUE).

@@ -61,6 +61,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    import portal.gamification.subscribers  # noqa: F401 - points for learning events
     import portal.learning.xapi  # noqa: F401 - records learning events as xAPI statements
     import portal.models  # noqa: F401 - every table, for the app and for Alembic
     from portal import queue
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.admin_views import bp as people_bp
     from portal.accounts.views import bp as auth_bp
     from portal.accounts.views import settings_bp
+    from portal.gamification.views import bp as gamification_bp
     from portal.home.views import bp as home_bp
     from portal.learning.assignment_views import bp as assignments_bp
     from portal.learning.authoring_views import bp as authoring_bp
@@ -121,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(home_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(gamification_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(assignments_bp)
     app.register_blueprint(authoring_bp)
@@ -143,6 +146,10 @@ def _register_web_hooks(app: Flask) -> None:
 
     app.add_template_filter(render_markdown, "markdown")
     app.after_request(flashes_to_hx_trigger)
+    # Registered after, so it runs before: its toasts travel in the same HX-Trigger.
+    from portal.gamification.toasts import register_point_toasts
+
+    register_point_toasts(app)
 
     from flask import g
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -12,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 # Named constraints so Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -70,6 +73,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def run_after_commit(callback: Callable[[], None]) -> None:
+    """Call `callback` once the current transaction commits (never if it rolls back).
+
+    For side effects outside the database that may be lost (a cache, a Redis
+    sorted set): a failure is logged, not raised. Work that must not be lost
+    goes through the job outbox instead.
+    """
+    db.session.info.setdefault("after_commit", []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit_callbacks(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint was released; wait for the real commit
+    for callback in session.info.pop("after_commit", []):
+        try:
+            callback()
+        except Exception:
+            log.exception("after-commit callback failed")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit_callbacks(session: Session, previous_transaction: Any) -> None:
+    # Conservative on a savepoint rollback too: derived data is rebuilt from the truth.
+    session.info.pop("after_commit", None)
 
 
 def insert_ignore(model: type[Any], **values: Any) -> int | None:

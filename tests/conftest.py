@@ -115,6 +115,11 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
             else:
                 for table in tables:
                     conn.execute(table.delete())
+        # Seed data the migrations put in every database.
+        from portal.gamification.subscribers import ensure_default_rules
+
+        ensure_default_rules()
+        db.session.commit()
         limiter.reset()
         import redis
         from rq import Queue

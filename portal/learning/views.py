@@ -226,8 +226,16 @@ def done(lesson_id: int) -> Response:
     done_ids = catalogue.completed_lesson_ids(me, found.module)
     card = catalogue.module_card(found.module, done_ids)
     attempt = player.latest_attempt(me, found) if found.has_quiz else None
+    from portal.gamification.points import earned_for, level_for, total_points
+
+    subjects = [f"lesson:{found.id}", f"module:{found.module_id}"]
+    subjects += [f"question:{q.id}" for q in found.questions]
+    total = total_points(me.id)
     return render(
         "learning/done.html",
+        earned=earned_for(me, subjects),
+        total=total,
+        level=level_for(total),
         lesson=found,
         module=found.module,
         card=card,

@@ -33,19 +33,23 @@ NAV_BY_ROLE: dict[Role, list[NavItem]] = {
     Role.EMPLOYEE: [
         NavItem("Home", "home.index", "/"),
         NavItem("Learn", "learning.index", "/learn"),
+        NavItem("Leaderboard", "gamification.board", "/leaderboard"),
     ],
     Role.LEADER: [
         NavItem("Home", "home.index", "/"),
         NavItem("Learn", "learning.index", "/learn"),
+        NavItem("Leaderboard", "gamification.board", "/leaderboard"),
         NavItem("Authoring", "authoring.index", "/author"),
         NavItem("My team", "people.team", "/team"),
     ],
     Role.ADMIN: [
         NavItem("Home", "home.index", "/"),
         NavItem("Learn", "learning.index", "/learn"),
+        NavItem("Leaderboard", "gamification.board", "/leaderboard"),
         NavItem("Authoring", "authoring.index", "/author"),
         NavItem("People", "people.index", "/admin/people"),
         NavItem("Teams", "people.teams", "/admin/teams"),
+        NavItem("Points", "gamification.admin_points", "/admin/points"),
         NavItem("Records", "learning_records.index", "/admin/learning-records"),
     ],
 }

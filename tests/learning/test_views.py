@@ -111,6 +111,8 @@ def test_failed_quiz_can_be_retried(app, client, learner):
     done = client.get(f"/learn/lessons/{lesson_id}/done")
     assert done.status_code == 200
     assert b"Module complete!" in done.data and b"on attempt 2" in done.data
+    # 2 for the right answer, 10 for passing, 20 for the lesson, 50 for the module.
+    assert b"+82" in done.data and b"82 in all" in done.data
 
 
 def test_a_lesson_without_a_quiz_completes_from_its_last_card(app, client, learner):

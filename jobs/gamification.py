@@ -1,0 +1,105 @@
+"""Jobs of the gamification domain: rebuilding totals and leaderboards from the ledger."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from typing import Any, cast
+
+import redis
+from sqlalchemy import delete, func, insert, select, text
+
+from portal.db import db
+from portal.gamification import leaderboard
+from portal.gamification.models import PointAward, PointTotal
+from portal.gamification.points import periods
+from portal.queue import get_redis
+
+log = logging.getLogger(__name__)
+
+ZADD_CHUNK = 10_000
+
+
+def _utc_day() -> Any:
+    """The SQL expression of an award's day in UTC (not the person's `day` column)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", PointAward.awarded_at))
+    return func.date(PointAward.awarded_at)  # SQLite stores UTC text: "YYYY-MM-DD HH:MM:SS..."
+
+
+def _totals_from_ledger() -> dict[tuple[int, str], int]:
+    """(user, period) -> points, from the ledger grouped by person and UTC day."""
+    day = _utc_day()
+    rows = db.session.execute(
+        select(PointAward.user_id, day, func.sum(PointAward.points)).group_by(
+            PointAward.user_id, day
+        )
+    )
+    totals: dict[tuple[int, str], int] = defaultdict(int)
+    for user_id, value, points in rows:
+        on = value if isinstance(value, date) else date.fromisoformat(str(value))
+        for period in periods(datetime(on.year, on.month, on.day, tzinfo=UTC)):
+            totals[(cast(int, user_id), period)] += cast(int, points)
+    return totals
+
+
+def _lock_totals() -> None:
+    # Awards upsert point_totals: make them wait until the new totals are in, so
+    # none is counted twice or lost. SQLite already runs one writer at a time.
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("LOCK TABLE point_totals IN EXCLUSIVE MODE"))
+
+
+def _rewrite_redis(totals: dict[tuple[int, str], int]) -> bool:
+    """Replace every leaderboard sorted set with the totals; False if Redis is down."""
+    by_period: dict[str, dict[str, int]] = defaultdict(dict)
+    for (user_id, period), points in totals.items():
+        by_period[period][str(user_id)] = points
+    try:
+        client = get_redis()
+        stale = {
+            k.decode() if isinstance(k, bytes) else str(k)
+            for k in client.scan_iter(match=leaderboard.key("*"), count=1000)
+        } - {leaderboard.key(p) for p in by_period}
+        if stale:
+            client.delete(*stale)
+        for period, scores in by_period.items():
+            pipe = client.pipeline(transaction=True)
+            pipe.delete(leaderboard.key(period))
+            members = list(scores.items())
+            for start in range(0, len(members), ZADD_CHUNK):
+                pipe.zadd(leaderboard.key(period), dict(members[start : start + ZADD_CHUNK]))
+            if period != "all":
+                pipe.expire(leaderboard.key(period), leaderboard.PERIOD_TTL_SECONDS)
+            pipe.execute()
+    except redis.RedisError as exc:
+        log.warning("leaderboards not rewritten (Redis unavailable): %s", exc)
+        return False
+    return True
+
+
+def rebuild_leaderboards() -> dict[str, int]:
+    """Recompute `point_totals` from the ledger in one transaction, then rewrite Redis.
+
+    Idempotent: a second run writes the same rows and sets. Redis being down is
+    logged and skipped (the SQL totals are still rebuilt). Returns counts.
+    """
+    _lock_totals()
+    totals = _totals_from_ledger()
+    db.session.execute(delete(PointTotal))
+    if totals:
+        db.session.execute(
+            insert(PointTotal),
+            [{"user_id": u, "period": p, "points": pts} for (u, p), pts in totals.items()],
+        )
+    db.session.commit()
+    rewritten = _rewrite_redis(totals)
+    counts = {
+        "totals": len(totals),
+        "people": len({user_id for user_id, _ in totals}),
+        "periods": len({period for _, period in totals}),
+        "redis": int(rewritten),
+    }
+    log.info("leaderboards rebuilt: %s", counts)
+    return counts
