@@ -111,11 +111,8 @@ def main() -> None:
                 )
                 conn.execute(sa.text("SELECT setval('users_id_seq', :n)"), {"n": PEOPLE})
                 conn.execute(sa.text("SELECT setval('point_awards_id_seq', :n)"), {"n": AWARDS})
-            with engine.connect() as conn:
-                conn.execute(sa.text("COMMIT"))
-                conn.execution_options(isolation_level="AUTOCOMMIT").execute(
-                    sa.text("VACUUM ANALYZE point_awards")
-                )
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE point_awards")
 
         _timed("load (COPY) people and ledger", load)
 
