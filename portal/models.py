@@ -2,6 +2,7 @@
 
 from portal.accounts.models import Invitation, Team, User
 from portal.gamification.models import PointAward, PointRule, PointTotal
+from portal.gamification.streak_models import Streak
 from portal.learning.models import Card, LearningPath, Lesson, Module, Option, PathModule, Question
 from portal.learning.records import (
     Assignment,
@@ -20,6 +21,6 @@ __all__ = [
     "Assignment", "Card", "Invitation", "LearningPath", "Lesson", "LessonCompletion",
     "LessonProgress", "Module", "ModuleCompletion", "Option", "OutboxJob", "PathCompletion",
     "PathModule", "PointAward", "PointRule", "PointTotal", "Question", "QuizAnswer",
-    "QuizAttempt", "ReviewItem", "Team", "User",
+    "QuizAttempt", "ReviewItem", "Streak", "Team", "User",
     "XapiStatement",
 ]  # fmt: skip

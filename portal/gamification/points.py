@@ -242,3 +242,17 @@ def earned_for(user: User, subjects: list[str]) -> int:
         )
         or 0
     )
+
+
+def spend_points(user: User, action: str, subject: str, cost: int, key: str) -> Award | None:
+    """Take `cost` points from `user` for something bought, as a negative ledger row.
+
+    Returns None when the person has fewer than `cost` points or `key` was
+    spent already; raises PointsError for a cost that is not positive.
+    """
+    if cost <= 0:
+        raise PointsError("A price must be a positive number of points.")
+    _lock_person(user.id)
+    if total_points(user.id) < cost:
+        return None
+    return _record(user, action, subject, -cost, utcnow(), key)

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from portal.accounts import services as accounts
 from portal.db import db, utcnow
-from portal.gamification import admin, leaderboard
+from portal.gamification import admin, leaderboard, streaks
 from portal.gamification.forms import AdjustmentForm, RuleForm
 from portal.gamification.models import PointRule
 from portal.gamification.points import PointsError, adjust_points, history, level_for, periods
@@ -37,8 +37,40 @@ def points() -> Response:
         week=points_in(current_user.id, week),
         month=points_in(current_user.id, month),
         awards=history(current_user),
-        labels=admin.rule_labels(),
+        labels=admin.rule_labels() | {"streak_freeze": "Streak freeze"},
+        streak=streaks.get_streak(current_user),
+        streak_days=streaks.streak_for(current_user),
+        freeze_cost=streaks.FREEZE_COST,
+        max_freezes=streaks.MAX_FREEZES,
     )
+
+
+@bp.post("/points/streak/freeze")
+@login_required
+def buy_freeze() -> Response:
+    """Spend points on a streak freeze; too few points or freezes held: say why."""
+    try:
+        streaks.buy_freeze(current_user)
+    except streaks.StreakError as exc:
+        db.session.rollback()
+        toast(str(exc), "error")
+    else:
+        db.session.commit()
+        toast(f"Bought a streak freeze for {streaks.FREEZE_COST} points.")
+    return redirect(url_for("gamification.points"), 303)  # type: ignore[return-value]
+
+
+@bp.post("/points/streak/settings")
+@login_required
+def streak_settings() -> Response:
+    """Turn the weekday-only streak on or off."""
+    on = request.form.get("weekday_only") == "on"
+    streaks.set_weekday_only(current_user, on)
+    db.session.commit()
+    toast(
+        "Weekends no longer break your streak." if on else "Every day now counts for your streak."
+    )
+    return redirect(url_for("gamification.points"), 303)  # type: ignore[return-value]
 
 
 @bp.get("/leaderboard")
