@@ -240,7 +240,7 @@
     if (evt.detail && evt.detail.boosted) return;
     var root = evt.detail && evt.detail.target;
     if (!root || !root.querySelector) return;
-    var el = root.matches("[data-focus-on-swap]") ? root : root.querySelector("[data-focus-on-swap]");
+    var el = focusTarget(root);
     if (el && !root.querySelector('[aria-invalid="true"]')) el.focus({ preventScroll: false });
   });
 
@@ -250,6 +250,19 @@
     if (root.querySelector && (root.matches("details.nav-drawer") || root.querySelector("details.nav-drawer"))) syncDrawer();
     $all(root, ".toast").forEach(initToast);
     focusFirstError(root);
+    // New content swapped into part of the page (an answered question replaces
+    // itself): move focus to its marked element, so keyboard and screen-reader
+    // users land on the feedback instead of on <body>.
+    if (root !== document.body && root.matches && !root.querySelector('[aria-invalid="true"]')) {
+      var target = focusTarget(root);
+      if (target) target.focus({ preventScroll: true });
+    }
+  }
+
+  // A [data-focus-first] element (a quiz result) wins over [data-focus-on-swap].
+  function focusTarget(root) {
+    return root.querySelector("[data-focus-first]") ||
+      (root.matches("[data-focus-on-swap]") ? root : root.querySelector("[data-focus-on-swap]"));
   }
 
   function ready(fn) {

@@ -37,8 +37,11 @@ def test_play_a_lesson_fail_the_quiz_retry_and_finish(app, demo, new_context, co
         question.get_by_label("Wrong A").check()
         question.get_by_role("button", name="Check answer").click()
         expect(question.get_by_text("Not quite.")).to_be_visible()
+        if number == 1:  # focus moves to the verdict, not back to the top of the page
+            expect(question.locator(".question__verdict")).to_be_focused()
         expect(question.get_by_text("Because.")).to_be_visible()  # the right option's explanation
     expect(page.get_by_text("0%: not quite there yet.")).to_be_visible()
+    expect(page.locator("#quiz-result")).to_be_focused()  # the last answer: focus on the result
 
     page.get_by_role("button", name="Try again").click()
     expect(page.get_by_text("attempt 2")).to_be_visible()

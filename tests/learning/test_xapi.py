@@ -464,7 +464,7 @@ def lrs() -> Iterator[FakeLRS]:
             self.wfile.write(payload)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
+            """Keep the test output quiet."""
 
     server = ThreadingHTTPServer(("127.0.0.1", fake.port), Handler)
     server.daemon_threads = True
