@@ -178,6 +178,7 @@ def answer(lesson_id: int, question_id: int) -> Response:
         answer=player.answered(result.attempt).get(result.question.id),
         attempt=result.attempt,
         error=None,
+        standalone=True,
     )
 
 

@@ -231,28 +231,16 @@
     }
   });
 
-  /* --------------------------------------------------- focus after a swap */
-
-  // A fragment swapped into part of the page (the lesson player, a review
-  // question) moves keyboard and screen-reader focus to its heading, so the
-  // next Tab starts from the new content instead of the top of the page.
-  document.addEventListener("htmx:afterSwap", function (evt) {
-    if (evt.detail && evt.detail.boosted) return;
-    var root = evt.detail && evt.detail.target;
-    if (!root || !root.querySelector) return;
-    var el = focusTarget(root);
-    if (el && !root.querySelector('[aria-invalid="true"]')) el.focus({ preventScroll: false });
-  });
-
   /* ------------------------------------------------------------- loading */
 
   function onLoad(root) {
     if (root.querySelector && (root.matches("details.nav-drawer") || root.querySelector("details.nav-drawer"))) syncDrawer();
     $all(root, ".toast").forEach(initToast);
     focusFirstError(root);
-    // New content swapped into part of the page (an answered question replaces
-    // itself): move focus to its marked element, so keyboard and screen-reader
-    // users land on the feedback instead of on <body>.
+    // New content swapped into part of the page (the next lesson card, an
+    // answered question, a quiz result): move focus to its marked element, so
+    // keyboard and screen-reader users land on it instead of on <body>.
+    // htmx calls this once per new top-level element, in document order.
     if (root !== document.body && root.matches && !root.querySelector('[aria-invalid="true"]')) {
       var target = focusTarget(root);
       if (target) target.focus({ preventScroll: true });

@@ -89,6 +89,7 @@ def test_resume_on_another_device_and_play_by_keyboard_on_a_phone(
     phone.get_by_role("button", name="Take the quiz").focus()
     phone.keyboard.press("Enter")
     expect(phone.get_by_role("heading", name="Quiz")).to_be_visible()
+    expect(phone.locator("#lesson-title")).to_be_focused()  # the swap has settled
     radio = phone.get_by_label("Right 1")
     radio.focus()
     phone.keyboard.press("Space")
