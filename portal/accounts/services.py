@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from zoneinfo import available_timezones
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, available_timezones
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -109,6 +110,19 @@ def load_session_user(session_id: str) -> User | None:
     if user is None or not user.active or user.session_version != int(version_part):
         return None
     return user
+
+
+def local_date(user: User, moment: datetime | None = None) -> date:
+    """The calendar date of `moment` (default: now) in the person's own time zone."""
+    return (moment or utcnow()).astimezone(ZoneInfo(user.timezone)).date()
+
+
+def lock_person(user_id: int) -> None:
+    """Serialise one person's writes that count what came before (caps, completions).
+
+    A row lock on PostgreSQL; SQLite already runs writers one at a time.
+    """
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
 def end_all_sessions(user: User) -> None:

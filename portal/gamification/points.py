@@ -13,13 +13,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
+from portal.accounts.services import local_date, lock_person
 from portal.db import db, insert_ignore, utcnow
 from portal.gamification.models import PointAward, PointRule, PointTotal
 
@@ -107,12 +107,6 @@ def _add_to_totals(user_id: int, points: int, moment: datetime) -> None:
         db.session.execute(stmt)
 
 
-def _lock_person(user_id: int) -> None:
-    # Caps and cooldowns count earlier awards: one person's awards go one at a time
-    # (a row lock on PostgreSQL; SQLite already runs writers one at a time).
-    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
-
-
 def award_points(
     user: User, action: str, subject: str, now: datetime | None = None, key: str | None = None
 ) -> Award | None:
@@ -126,8 +120,8 @@ def award_points(
     rule = db.session.scalar(select(PointRule).where(PointRule.action == action))
     if rule is None or not rule.active or rule.points == 0:
         return None
-    _lock_person(user.id)
-    day = now.astimezone(ZoneInfo(user.timezone)).date()
+    lock_person(user.id)
+    day = local_date(user, now)
     if rule.daily_cap is not None:
         today = db.session.scalar(
             select(func.count())
@@ -167,7 +161,7 @@ def _record(
         action=action,
         subject=subject,
         points=points,
-        day=now.astimezone(ZoneInfo(user.timezone)).date(),
+        day=local_date(user, now),
         awarded_at=now,
         reason=reason,
         awarded_by_id=by.id if by else None,
@@ -198,7 +192,7 @@ def adjust_points(actor: User, person: User, points: int, reason: str) -> Award:
         raise PointsError("Give a reason: adjustments are kept in the audit trail.")
     if points == 0 or abs(points) > 100_000:
         raise PointsError("Adjust by a number of points between -100000 and 100000, not 0.")
-    _lock_person(person.id)
+    lock_person(person.id)
     award = _record(
         person, "adjustment", f"by:{actor.id}", points, utcnow(), f"adjust:{uuid.uuid4().hex}",
         reason=reason, by=actor,
@@ -252,7 +246,7 @@ def spend_points(user: User, action: str, subject: str, cost: int, key: str) -> 
     """
     if cost <= 0:
         raise PointsError("A price must be a positive number of points.")
-    _lock_person(user.id)
+    lock_person(user.id)
     if total_points(user.id) < cost:
         return None
     return _record(user, action, subject, -cost, utcnow(), key)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.accounts.models import User
+from portal.accounts.services import local_date as accounts_local_date
 from portal.db import db, utcnow
 from portal.gamification import points
 from portal.gamification.streak_models import Streak
@@ -30,7 +30,7 @@ class StreakError(ValueError):
 
 def local_day(user: User, moment: datetime) -> date:
     """The calendar day `moment` falls on in the person's time zone."""
-    return moment.astimezone(ZoneInfo(user.timezone)).date()
+    return accounts_local_date(user, moment)
 
 
 def _weekdays_before(day: date) -> int:

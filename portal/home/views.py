@@ -18,7 +18,6 @@ bp = Blueprint("home", __name__)
 @login_required
 def index() -> Response:
     """The person's home: who they are, their team, and where to go next."""
-    from zoneinfo import ZoneInfo
 
     from portal.db import utcnow
     from portal.learning import catalogue
@@ -26,7 +25,7 @@ def index() -> Response:
     me = current_user._get_current_object()
     team = current_user.team
     teammates = [m for m in team.members if m.active and m.id != current_user.id] if team else []
-    today = utcnow().astimezone(ZoneInfo(me.timezone)).date()
+    today = accounts.local_date(me)
     learning = catalogue.my_learning(me, today, catalogue.count_due_reviews(me, utcnow()))
     return render(
         "home/index.html",

@@ -9,8 +9,8 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from portal.accounts.models import User
-from portal.accounts.services import PermissionDenied
-from portal.db import db, utcnow
+from portal.accounts.services import PermissionDenied, local_date
+from portal.db import db
 from portal.learning import assignments
 from portal.learning.models import LearningPath, Module
 from portal.web import manager_required, parse_id, parse_ids, render, toast
@@ -19,9 +19,7 @@ bp = Blueprint("assignments", __name__, url_prefix="/learn/assignments")
 
 
 def _today() -> date:
-    from zoneinfo import ZoneInfo
-
-    return utcnow().astimezone(ZoneInfo(current_user.timezone)).date()
+    return local_date(current_user)
 
 
 def _page(

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from portal.accounts.models import User
+from portal.accounts.services import lock_person
 from portal.db import db, insert_ignore, utcnow
 from portal.events import publish
 from portal.learning import review
@@ -40,12 +41,9 @@ class AnswerRejected(ValueError):
 
 
 def _lock_learner(user: User) -> None:
-    """Serialise one person's quiz and completion writes (PostgreSQL; SQLite already is).
-
-    Without it, two tabs finishing two lessons at once each count only their own
-    completion, and nobody records the module as complete.
-    """
-    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    # Without it, two tabs finishing two lessons at once each count only their own
+    # completion, and nobody records the module as complete.
+    lock_person(user.id)
 
 
 # --- progress ----------------------------------------------------------------------------

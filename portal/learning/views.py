@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.accounts.models import User
+from portal.accounts.services import local_date
 from portal.db import db, utcnow
 from portal.learning import catalogue, player
 from portal.learning.models import Lesson
@@ -22,9 +23,7 @@ def _me() -> User:
 
 
 def _today() -> date:
-    from zoneinfo import ZoneInfo
-
-    return utcnow().astimezone(ZoneInfo(current_user.timezone)).date()
+    return local_date(current_user)
 
 
 @bp.get("/")
