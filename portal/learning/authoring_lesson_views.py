@@ -26,6 +26,7 @@ from portal.learning.authoring_views import (
     T,
     attach_error,
     bp,
+    commit_or_toast,
     module_page,
     posted_direction,
     see_other,
@@ -70,13 +71,7 @@ def _after_lesson_change(module: Module) -> Response:
 def move_lesson(lesson_id: int) -> Response:
     """Move a lesson up or down; htmx gets the lesson list back."""
     lesson = authoring_lessons.get_lesson(current_user, lesson_id)
-    try:
-        authoring_lessons.move_lesson(current_user, lesson, posted_direction())
-    except AuthoringError as exc:
-        db.session.rollback()
-        toast(str(exc), "error")
-    else:
-        db.session.commit()
+    commit_or_toast(lambda: authoring_lessons.move_lesson(current_user, lesson, posted_direction()))
     return _after_lesson_change(lesson.module)
 
 
@@ -86,14 +81,9 @@ def delete_lesson(lesson_id: int) -> Response:
     """Delete a lesson with its cards and questions."""
     lesson = authoring_lessons.get_lesson(current_user, lesson_id)
     module, title = lesson.module, lesson.title
-    try:
-        authoring_lessons.delete_lesson(current_user, lesson)
-    except AuthoringError as exc:
-        db.session.rollback()
-        toast(str(exc), "error")
-    else:
-        db.session.commit()
-        toast(f"Lesson “{title}” deleted.")
+    commit_or_toast(
+        lambda: authoring_lessons.delete_lesson(current_user, lesson), f"Lesson “{title}” deleted."
+    )
     return _after_lesson_change(module)
 
 
@@ -212,13 +202,7 @@ def update_card(card_id: int) -> Response:
 def move_card(card_id: int) -> Response:
     """Move a card up or down; htmx gets the card list back."""
     card = authoring_lessons.get_card(current_user, card_id)
-    try:
-        authoring_lessons.move_card(current_user, card, posted_direction())
-    except AuthoringError as exc:
-        db.session.rollback()
-        toast(str(exc), "error")
-    else:
-        db.session.commit()
+    commit_or_toast(lambda: authoring_lessons.move_card(current_user, card, posted_direction()))
     return _after_cards_change(card.lesson, f"card-{card.id}")
 
 
@@ -228,14 +212,7 @@ def delete_card(card_id: int) -> Response:
     """Delete a card."""
     card = authoring_lessons.get_card(current_user, card_id)
     lesson = card.lesson
-    try:
-        authoring_lessons.delete_card(current_user, card)
-    except AuthoringError as exc:
-        db.session.rollback()
-        toast(str(exc), "error")
-    else:
-        db.session.commit()
-        toast("Card deleted.")
+    commit_or_toast(lambda: authoring_lessons.delete_card(current_user, card), "Card deleted.")
     return _after_cards_change(lesson)
 
 
@@ -327,13 +304,9 @@ def update_question(question_id: int) -> Response:
 def move_question(question_id: int) -> Response:
     """Move a question up or down; htmx gets the quiz back."""
     question = authoring_lessons.get_question(current_user, question_id)
-    try:
-        authoring_lessons.move_question(current_user, question, posted_direction())
-    except AuthoringError as exc:
-        db.session.rollback()
-        toast(str(exc), "error")
-    else:
-        db.session.commit()
+    commit_or_toast(
+        lambda: authoring_lessons.move_question(current_user, question, posted_direction())
+    )
     return _after_questions_change(question.lesson, f"question-{question.id}")
 
 

@@ -20,6 +20,7 @@ from portal.learning.authoring_views import (
     T,
     attach_error,
     bp,
+    commit_or_toast,
     posted_direction,
     see_other,
 )
@@ -107,13 +108,9 @@ def add_path_module(path_id: int) -> Response:
     """Append a module to a path."""
     path = authoring_paths.get_path(current_user, path_id)
     module_id = request.form.get("module_id", "")
-    try:
-        authoring_paths.add_path_module(current_user, path, parse_id(module_id) or 0)
-    except AuthoringError as exc:
-        db.session.rollback()
-        toast(str(exc), "error")
-    else:
-        db.session.commit()
+    commit_or_toast(
+        lambda: authoring_paths.add_path_module(current_user, path, parse_id(module_id) or 0)
+    )
     return _after_steps_change(path)
 
 
@@ -122,13 +119,9 @@ def add_path_module(path_id: int) -> Response:
 def move_path_module(path_id: int, module_id: int) -> Response:
     """Move a module up or down in a path."""
     path = authoring_paths.get_path(current_user, path_id)
-    try:
-        authoring_paths.move_path_module(current_user, path, module_id, posted_direction())
-    except AuthoringError as exc:
-        db.session.rollback()
-        toast(str(exc), "error")
-    else:
-        db.session.commit()
+    commit_or_toast(
+        lambda: authoring_paths.move_path_module(current_user, path, module_id, posted_direction())
+    )
     return _after_steps_change(path)
 
 
@@ -147,14 +140,10 @@ def remove_path_module(path_id: int, module_id: int) -> Response:
 def publish_path(path_id: int) -> Response:
     """Publish a path whose modules are all published."""
     path = authoring_paths.get_path(current_user, path_id)
-    try:
-        authoring_paths.publish_path(current_user, path)
-    except AuthoringError as exc:
-        db.session.rollback()
-        toast(str(exc), "error")
-    else:
-        db.session.commit()
-        toast(f"Path “{path.title}” is published.")
+    commit_or_toast(
+        lambda: authoring_paths.publish_path(current_user, path),
+        f"Path “{path.title}” is published.",
+    )
     return see_other("authoring.edit_path", path_id=path_id)
 
 

@@ -10,6 +10,7 @@ views (`authoring_path_views`) add their routes to this same blueprint;
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, make_response, redirect, request, url_for
@@ -46,6 +47,20 @@ def attach_error(form: Any, exc: AuthoringError) -> str | None:
         return str(exc)
     field.errors = [*field.errors, str(exc)]
     return None
+
+
+def commit_or_toast(action: Callable[[], object], success: str | None = None) -> bool:
+    """Run an authoring change and commit it, or roll back and toast its error; True if done."""
+    try:
+        action()
+    except AuthoringError as exc:
+        db.session.rollback()
+        toast(str(exc), "error")
+        return False
+    db.session.commit()
+    if success:
+        toast(success)
+    return True
 
 
 def posted_direction() -> str:
