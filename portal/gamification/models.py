@@ -63,3 +63,26 @@ class PointTotal(Model):
     )
     period: Mapped[str] = mapped_column(String(12), primary_key=True)
     points: Mapped[int] = mapped_column(default=0)
+
+
+class ActivityEntry(Model):
+    """One countable action by a person (a lesson completed, a share, an idea), logged once.
+
+    Badges count a person's entries per metric; challenges count a team's
+    entries per metric within their dates. `team_id` is the person's team at
+    the time, so moving team later does not rewrite a finished challenge.
+    """
+
+    __tablename__ = "activity_entries"
+    __table_args__ = (
+        Index("ix_activity_entries_user_metric", "user_id", "metric"),
+        Index("ix_activity_entries_metric_team_at", "metric", "team_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    metric: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(80), default="")
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

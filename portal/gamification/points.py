@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import User
 from portal.accounts.services import local_date, lock_person
 from portal.db import db, insert_ignore, utcnow
+from portal.events import publish
+from portal.gamification.events import PointsEarned
 from portal.gamification.models import PointAward, PointRule, PointTotal
 
 LEVELS: list[tuple[int, str]] = [
@@ -173,6 +175,7 @@ def _record(
         user.id, action, points, before + points, level_for(before), level_for(before + points)
     )
     db.session.info.setdefault("point_awards", []).append(award)
+    publish(PointsEarned(user.id, now, action, points, award.total))
     from portal.gamification import leaderboard
 
     leaderboard.update_after_commit(user.id, points, now)

@@ -17,7 +17,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal.accounts.models import User
 from portal.accounts.services import local_date as accounts_local_date
 from portal.db import db, utcnow
+from portal.events import publish
 from portal.gamification import points
+from portal.gamification.events import StreakExtended
 from portal.gamification.streak_models import Streak
 
 FREEZE_COST = 50
@@ -97,6 +99,7 @@ def record_activity(user: User, moment: datetime) -> Streak:
     streak.last_day = day
     streak.longest = max(streak.longest, streak.current)
     db.session.flush()
+    publish(StreakExtended(user.id, moment, streak.current))
     return streak
 
 

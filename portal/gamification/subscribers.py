@@ -5,6 +5,7 @@ from __future__ import annotations
 from portal.accounts.models import User
 from portal.db import db
 from portal.events import subscribe
+from portal.gamification.activity import record_activity
 from portal.gamification.points import award_points
 from portal.learning.events import (
     LessonCompleted,
@@ -32,6 +33,7 @@ def _person(user_id: int) -> User | None:
 def _lesson_completed(event: LessonCompleted) -> None:
     if (user := _person(event.user_id)) is not None:
         award_points(user, "lesson_completed", f"lesson:{event.lesson_id}", now=event.occurred_at)
+        record_activity(user, "lessons_completed", f"lesson:{event.lesson_id}", event.occurred_at)
 
 
 @subscribe(QuizAnswered)
@@ -47,18 +49,21 @@ def _quiz_answered(event: QuizAnswered) -> None:
 def _quiz_passed(event: QuizPassed) -> None:
     if (user := _person(event.user_id)) is not None:
         award_points(user, "quiz_passed", f"lesson:{event.lesson_id}", now=event.occurred_at)
+        record_activity(user, "quizzes_passed", f"lesson:{event.lesson_id}", event.occurred_at)
 
 
 @subscribe(ModuleCompleted)
 def _module_completed(event: ModuleCompleted) -> None:
     if (user := _person(event.user_id)) is not None:
         award_points(user, "module_completed", f"module:{event.module_id}", now=event.occurred_at)
+        record_activity(user, "modules_completed", f"module:{event.module_id}", event.occurred_at)
 
 
 @subscribe(PathCompleted)
 def _path_completed(event: PathCompleted) -> None:
     if (user := _person(event.user_id)) is not None:
         award_points(user, "path_completed", f"path:{event.path_id}", now=event.occurred_at)
+        record_activity(user, "paths_completed", f"path:{event.path_id}", event.occurred_at)
 
 
 def ensure_default_rules() -> int:
