@@ -63,6 +63,8 @@ class User(UserMixin, TimestampMixin, Model):
     # an older version stops working (Flask's session is a client-side cookie).
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Shown as "Anonymous" on public leaderboards and leagues; still earns and ranks.
+    hide_from_boards: Mapped[bool] = mapped_column(Boolean, default=False)
 
     team: Mapped[Team | None] = relationship(back_populates="members")
 
@@ -73,6 +75,12 @@ class User(UserMixin, TimestampMixin, Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def public_name(self, viewer: User | None) -> str:
+        """The name public boards show to `viewer`: "Anonymous" if hidden (except to themselves)."""
+        if self.hide_from_boards and (viewer is None or viewer.id != self.id):
+            return "Anonymous"
+        return self.display_name
 
     @property
     def is_admin(self) -> bool:
