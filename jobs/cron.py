@@ -13,7 +13,7 @@ from typing import Any
 
 from rq import cron
 
-from jobs.gamification import rebuild_leaderboards
+from jobs.gamification import rebuild_leaderboards, snapshot_leaderboards
 from jobs.learning import forward_xapi_statements
 from jobs.outbox import sweep_outbox
 
@@ -24,6 +24,8 @@ PERIODIC_JOBS: list[tuple[Callable[..., Any], dict[str, Any]]] = [
     (forward_xapi_statements, {"interval": 600, "job_timeout": 600}),
     # Leaderboards rebuilt from the ledger every night (the ledger is the truth).
     (rebuild_leaderboards, {"cron": "15 3 * * *", "job_timeout": 3600}),
+    # The week and month that just ended, frozen as they stood (keyed to the period).
+    (snapshot_leaderboards, {"cron": "5 0 * * *", "job_timeout": 600}),
 ]
 
 # Also usable as plain `rq cron jobs/cron.py` (the queue then comes from RQ_QUEUE).

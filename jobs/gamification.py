@@ -103,3 +103,15 @@ def rebuild_leaderboards() -> dict[str, int]:
     }
     log.info("leaderboards rebuilt: %s", counts)
     return counts
+
+
+def snapshot_leaderboards() -> list[str]:
+    """Freeze the week and month that just ended (daily; a second run changes nothing)."""
+    from portal.db import utcnow
+    from portal.gamification.snapshots import finished_periods, take_snapshot
+
+    taken = [period for period in finished_periods(utcnow()) if take_snapshot(period)]
+    db.session.commit()
+    if taken:
+        log.info("leaderboard snapshots taken: %s", ", ".join(taken))
+    return taken

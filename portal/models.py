@@ -5,7 +5,13 @@ One line per domain module; add yours when a domain gets tables.
 
 # ruff: noqa: F401
 from portal.accounts.models import Invitation, Team, User
-from portal.gamification.models import ActivityEntry, PointAward, PointRule, PointTotal
+from portal.gamification.models import (
+    ActivityEntry,
+    LeaderboardSnapshot,
+    PointAward,
+    PointRule,
+    PointTotal,
+)
 from portal.gamification.streak_models import Streak
 from portal.learning.models import Card, LearningPath, Lesson, Module, Option, PathModule, Question
 from portal.learning.records import (

@@ -62,6 +62,7 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
 class ProfileForm(FlaskForm):
     display_name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     timezone = SelectField("Time zone", choices=[], validate_choice=False)
+    hide_from_boards = BooleanField("Show me as “Anonymous” on leaderboards and leagues")
 
     def validate_timezone(self, field: SelectField) -> None:
         if field.data not in available_timezones():

@@ -172,13 +172,17 @@ def clean_display_name(name: str) -> str:
     return name
 
 
-def update_profile(user: User, display_name: str, timezone: str) -> None:
-    """Change a person's own display name and time zone; raise AccountError on bad input."""
+def update_profile(
+    user: User, display_name: str, timezone: str, hide_from_boards: bool | None = None
+) -> None:
+    """Change a person's own name, time zone and board privacy; raise AccountError on bad input."""
     display_name = clean_display_name(display_name)
     if not is_valid_timezone(timezone):
         raise AccountError("Choose a time zone from the list.")
     user.display_name = display_name
     user.timezone = timezone
+    if hide_from_boards is not None:
+        user.hide_from_boards = hide_from_boards
     db.session.flush()
 
 

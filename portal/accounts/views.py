@@ -213,6 +213,7 @@ def _settings_page(
             formdata=None,
             display_name=current_user.display_name,
             timezone=current_user.timezone,
+            hide_from_boards=current_user.hide_from_boards,
         )
     profile_form.timezone.choices = timezone_choices()
     return render(
@@ -239,7 +240,10 @@ def update_profile() -> Response:
     if form.validate_on_submit():
         try:
             accounts.update_profile(
-                current_user._get_current_object(), form.display_name.data or "", form.timezone.data
+                current_user._get_current_object(),
+                form.display_name.data or "",
+                form.timezone.data,
+                hide_from_boards=bool(form.hide_from_boards.data),
             )
         except accounts.AccountError as exc:
             db.session.rollback()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -86,3 +86,27 @@ class ActivityEntry(Model):
     metric: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(80), default="")
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LeaderboardSnapshot(Model):
+    """A finished period's final standings, frozen when the period ends.
+
+    Later adjustments or people leaving do not rewrite a past board. Names are
+    not copied: the page shows each person as they ask to be shown today.
+    """
+
+    __tablename__ = "leaderboard_snapshots"
+    __table_args__ = (
+        UniqueConstraint("period", "scope", "subject_id"),
+        Index("ix_leaderboard_snapshots_period_scope_rank", "period", "scope", "rank"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(12))
+    scope: Mapped[str] = mapped_column(String(8))  # "people" or "teams"
+    subject_id: Mapped[int] = mapped_column()  # a user id or a team id
+    rank: Mapped[int] = mapped_column()
+    points: Mapped[int] = mapped_column()
+    score: Mapped[float | None] = mapped_column(Float)  # teams: points per active member
+    members: Mapped[int | None] = mapped_column()
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

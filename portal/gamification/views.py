@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from portal.accounts import services as accounts
 from portal.db import db, utcnow
-from portal.gamification import admin, leaderboard, streaks
+from portal.gamification import admin, leaderboard, snapshots, streaks
 from portal.gamification.forms import AdjustmentForm, RuleForm
 from portal.gamification.models import PointRule
 from portal.gamification.points import PointsError, adjust_points, history, level_for, periods
@@ -78,18 +78,31 @@ def streak_settings() -> Response:
 def board() -> Response:
     """The top 20 of a period, people or teams, with the viewer's own place."""
     period = request.args.get("period", "week")
-    period = period if period in PERIODS else "week"
     scope = request.args.get("scope", "people")
     scope = scope if scope in SCOPES else "people"
-    key = periods(utcnow())[PERIODS[period]]
     context: dict[str, Any] = {
         "period": period,
         "scope": scope,
         "periods": PERIOD_LABELS,
         "scopes": SCOPES,
-        "people": leaderboard.people_board(current_user, key) if scope == "people" else None,
-        "teams": leaderboard.team_scores(key) if scope == "teams" else [],
+        "past_periods": [(p, snapshots.period_label(p)) for p in snapshots.past_periods()],
+        "past": None,
+        "people": None,
+        "teams": [],
     }
+    if snapshots.PERIOD_KEY.match(period):
+        if not snapshots.is_snapshotted(period):
+            abort(404)
+        context["past"] = snapshots.period_label(period)
+        if scope == "people":
+            context["past_people"] = snapshots.past_people(period)
+        else:
+            context["past_teams"] = snapshots.past_teams(period)
+        return render("gamification/leaderboard.html", "gamification/_board.html", **context)
+    period = context["period"] = period if period in PERIODS else "week"
+    key = periods(utcnow())[PERIODS[period]]
+    context["people"] = leaderboard.people_board(current_user, key) if scope == "people" else None
+    context["teams"] = leaderboard.team_scores(key) if scope == "teams" else []
     return render("gamification/leaderboard.html", "gamification/_board.html", **context)
 
 
