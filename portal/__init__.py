@@ -63,6 +63,7 @@ def _configure_logging(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     import portal.gamification.streak_subscribers  # noqa: F401 - streaks for learning events
     import portal.gamification.subscribers  # noqa: F401 - points for learning events
+    import portal.learning.subjects  # noqa: F401 - names lessons and paths in points history
     import portal.learning.xapi  # noqa: F401 - records learning events as xAPI statements
     import portal.models  # noqa: F401 - every table, for the app and for Alembic
     from portal import queue

@@ -14,6 +14,7 @@ from portal.gamification.forms import AdjustmentForm, RuleForm
 from portal.gamification.models import PointRule
 from portal.gamification.points import PointsError, adjust_points, history, level_for, periods
 from portal.gamification.points import total_points as points_in
+from portal.gamification.subjects import describe as describe_subjects
 from portal.queue import enqueue_after_commit
 from portal.web import admin_required, render, toast, wants_fragment
 
@@ -30,13 +31,15 @@ def points() -> Response:
     """The person's points: total, level, this week and month, and what earned them."""
     all_time, week, month = periods(utcnow())
     total = points_in(current_user.id, all_time)
+    awards = history(current_user)
     return render(
         "gamification/points.html",
         total=total,
         level=level_for(total),
         week=points_in(current_user.id, week),
         month=points_in(current_user.id, month),
-        awards=history(current_user),
+        awards=awards,
+        subjects=describe_subjects(a.subject for a in awards),
         labels=admin.rule_labels() | {"streak_freeze": "Streak freeze"},
         streak=streaks.get_streak(current_user),
         streak_days=streaks.streak_for(current_user),
