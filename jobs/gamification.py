@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, insert, select, text
 from portal.db import db
 from portal.gamification import leaderboard
 from portal.gamification.models import PointAward, PointTotal
-from portal.gamification.points import periods
+from portal.gamification.points import SPEND_ACTIONS, SPENT, periods
 from portal.queue import get_redis
 
 log = logging.getLogger(__name__)
@@ -29,14 +29,25 @@ def _utc_day() -> Any:
 
 
 def _totals_from_ledger() -> dict[tuple[int, str], int]:
-    """(user, period) -> points, from the ledger grouped by person and UTC day."""
+    """(user, period) -> points, from the ledger grouped by person and UTC day.
+
+    Purchases (SPEND_ACTIONS) go to the "spent" total only, as when they were made.
+    """
     day = _utc_day()
-    rows = db.session.execute(
-        select(PointAward.user_id, day, func.sum(PointAward.points)).group_by(
-            PointAward.user_id, day
-        )
+    spend = PointAward.action.in_(SPEND_ACTIONS)
+    spent = db.session.execute(
+        select(PointAward.user_id, func.sum(PointAward.points))
+        .where(spend)
+        .group_by(PointAward.user_id)
     )
     totals: dict[tuple[int, str], int] = defaultdict(int)
+    for user_id, points in spent:
+        totals[(cast(int, user_id), SPENT)] = -cast(int, points)
+    rows = db.session.execute(
+        select(PointAward.user_id, day, func.sum(PointAward.points))
+        .where(~spend)
+        .group_by(PointAward.user_id, day)
+    )
     for user_id, value, points in rows:
         on = value if isinstance(value, date) else date.fromisoformat(str(value))
         for period in periods(datetime(on.year, on.month, on.day, tzinfo=UTC)):
@@ -55,7 +66,8 @@ def _rewrite_redis(totals: dict[tuple[int, str], int]) -> bool:
     """Replace every leaderboard sorted set with the totals; False if Redis is down."""
     by_period: dict[str, dict[str, int]] = defaultdict(dict)
     for (user_id, period), points in totals.items():
-        by_period[period][str(user_id)] = points
+        if period != SPENT:
+            by_period[period][str(user_id)] = points
     try:
         client = get_redis()
         stale = {
@@ -98,7 +110,7 @@ def rebuild_leaderboards() -> dict[str, int]:
     counts = {
         "totals": len(totals),
         "people": len({user_id for user_id, _ in totals}),
-        "periods": len({period for _, period in totals}),
+        "periods": len({period for _, period in totals if period != SPENT}),
         "redis": int(rewritten),
     }
     log.info("leaderboards rebuilt: %s", counts)

@@ -35,6 +35,12 @@ LEVELS: list[tuple[int, str]] = [
 ]
 
 
+# Things bought with points. Spending lowers the balance, never the XP earned: levels,
+# leaderboards and leagues count what was earned; the "spent" total counts what was spent.
+SPEND_ACTIONS = frozenset({"streak_freeze"})
+SPENT = "spent"
+
+
 class PointsError(ValueError):
     """An award or adjustment that cannot be made; the message says why."""
 
@@ -97,11 +103,18 @@ def total_points(user_id: int, period: str = "all") -> int:
     )
 
 
-def _add_to_totals(user_id: int, points: int, moment: datetime) -> None:
+def balance(user_id: int) -> int:
+    """Points a person can still spend: earned minus spent."""
+    return total_points(user_id) - total_points(user_id, SPENT)
+
+
+def _add_to_totals(user_id: int, points: int, moment: datetime, spend: bool = False) -> None:
+    """Add an award to the person's period totals, or a purchase (points < 0) to "spent"."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for period in periods(moment):
-        stmt = insert(PointTotal).values(user_id=user_id, period=period, points=points)
+    amounts = {SPENT: -points} if spend else dict.fromkeys(periods(moment), points)
+    for period, amount in amounts.items():
+        stmt = insert(PointTotal).values(user_id=user_id, period=period, points=amount)
         stmt = stmt.on_conflict_do_update(
             index_elements=["user_id", "period"],
             set_={"points": PointTotal.points + stmt.excluded.points},
@@ -145,6 +158,24 @@ def award_points(
     return _record(user, action, subject, rule.points, now, key or f"{action}:{user.id}:{subject}")
 
 
+def award_fixed(
+    user: User, action: str, subject: str, points: int, now: datetime | None = None
+) -> Award | None:
+    """Pay `user` a set amount for `action` on `subject` once; return the award, or None.
+
+    For rewards whose amount is decided elsewhere (a challenge's own reward):
+    the rule is only an on/off switch and a label, so its points, daily cap and
+    cooldown do not apply. Nothing is paid for an unknown or inactive rule, for
+    0 points or less, or when "<action>:<user>:<subject>" paid already.
+    """
+    now = now or utcnow()
+    rule = db.session.scalar(select(PointRule).where(PointRule.action == action))
+    if rule is None or not rule.active or points <= 0:
+        return None
+    lock_person(user.id)
+    return _record(user, action, subject, points, now, f"{action}:{user.id}:{subject}")
+
+
 def _record(
     user: User,
     action: str,
@@ -170,7 +201,10 @@ def _record(
     )
     if new is None:
         return None
-    _add_to_totals(user.id, points, now)
+    spend = action in SPEND_ACTIONS
+    _add_to_totals(user.id, points, now, spend=spend)
+    if spend:  # the balance goes down; XP, level and boards stay as they are
+        return Award(user.id, action, points, before, level_for(before), level_for(before))
     award = Award(
         user.id, action, points, before + points, level_for(before), level_for(before + points)
     )
@@ -242,14 +276,18 @@ def earned_for(user: User, subjects: list[str]) -> int:
 
 
 def spend_points(user: User, action: str, subject: str, cost: int, key: str) -> Award | None:
-    """Take `cost` points from `user` for something bought, as a negative ledger row.
+    """Take `cost` points from `user`'s balance for something bought, as a negative ledger row.
 
-    Returns None when the person has fewer than `cost` points or `key` was
-    spent already; raises PointsError for a cost that is not positive.
+    The row counts in the "spent" total, not in XP: levels and boards are
+    unchanged. Returns None when the balance is below `cost` or `key` was
+    spent already; raises PointsError for a cost that is not positive or an
+    action that is not a purchase (SPEND_ACTIONS).
     """
     if cost <= 0:
         raise PointsError("A price must be a positive number of points.")
+    if action not in SPEND_ACTIONS:
+        raise PointsError(f"{action!r} is not something points can buy.")
     lock_person(user.id)
-    if total_points(user.id) < cost:
+    if balance(user.id) < cost:
         return None
     return _record(user, action, subject, -cost, utcnow(), key)

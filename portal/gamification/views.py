@@ -12,7 +12,14 @@ from portal.db import db, utcnow
 from portal.gamification import admin, leaderboard, snapshots, streaks
 from portal.gamification.forms import AdjustmentForm, RuleForm
 from portal.gamification.models import PointRule
-from portal.gamification.points import PointsError, adjust_points, history, level_for, periods
+from portal.gamification.points import (
+    PointsError,
+    adjust_points,
+    balance,
+    history,
+    level_for,
+    periods,
+)
 from portal.gamification.points import total_points as points_in
 from portal.gamification.subjects import describe as describe_subjects
 from portal.queue import enqueue_after_commit
@@ -44,6 +51,7 @@ def points() -> Response:
         streak=streaks.get_streak(current_user),
         streak_days=streaks.streak_for(current_user),
         freeze_cost=streaks.FREEZE_COST,
+        spendable=balance(current_user.id),
         max_freezes=streaks.MAX_FREEZES,
     )
 

@@ -13,7 +13,7 @@ from portal.accounts.models import Role, User
 from portal.db import db
 from portal.gamification import leaderboard
 from portal.gamification.models import PointTotal
-from portal.gamification.points import adjust_points, award_points
+from portal.gamification.points import adjust_points, award_points, spend_points
 
 
 @pytest.fixture
@@ -62,6 +62,9 @@ def ledger(app_ctx, people, client_redis):  # type: ignore[no-untyped-def]
     adjust_points(
         db.session.get(User, admin.id), db.session.get(User, crew[0].id), -25, "Correction"
     )
+    buyer = db.session.get(User, crew[2].id)
+    assert buyer is not None
+    assert spend_points(buyer, "streak_freeze", "streak", 50, "freeze:test") is not None
     db.session.commit()
     return crew
 
@@ -77,6 +80,8 @@ def test_rebuild_equals_the_incremental_totals_and_boards(app_ctx, ledger, clien
 
     assert totals() == before_totals
     assert boards(client_redis) == before_boards
+    assert (ledger[2].id, "spent", 50) in before_totals  # purchases: the balance, not the boards
+    assert leaderboard.key("spent") not in before_boards
     assert counts["totals"] == len(before_totals)
     assert counts["people"] == 3
     assert counts["redis"] == 1

@@ -14,7 +14,7 @@ from portal.db import db
 from portal.events import publish
 from portal.gamification import streaks
 from portal.gamification.models import PointAward
-from portal.gamification.points import award_points, total_points
+from portal.gamification.points import award_points, balance, periods, total_points
 from portal.gamification.streak_models import Streak
 from portal.learning.events import LessonCompleted, QuizAnswered
 
@@ -123,14 +123,16 @@ def test_streak_for_reads_without_writing(user):
         assert streaks.streak_for(user) == 1
 
 
-def test_buying_a_freeze_needs_fifty_points_and_writes_a_negative_row(user):
+def test_buying_a_freeze_spends_the_balance_not_the_xp(user):
     _give(user, 2)  # 40 points
     with pytest.raises(streaks.StreakError, match="50 points"):
         streaks.buy_freeze(user)
     assert award_points(user, "lesson_completed", "lesson:extra", MONDAY) is not None  # 60
     streak = streaks.buy_freeze(user)
     assert streak.freezes == 1
-    assert total_points(user.id) == 10
+    assert balance(user.id) == 10
+    assert total_points(user.id) == 60  # XP, level and boards keep what was earned
+    assert total_points(user.id, periods(MONDAY)[1]) == 60
     row = db.session.scalars(select(PointAward).where(PointAward.action == "streak_freeze")).one()
     assert row.points == -50
 
@@ -141,7 +143,7 @@ def test_at_most_two_freezes_are_held(user):
     streaks.buy_freeze(user)
     with pytest.raises(streaks.StreakError, match="most"):
         streaks.buy_freeze(user)
-    assert total_points(user.id) == 100
+    assert balance(user.id) == 100
 
 
 def test_learning_events_count_towards_the_streak(user):
@@ -158,7 +160,7 @@ def _state(app, person: User) -> tuple[Streak | None, int]:  # type: ignore[no-u
         streak = db.session.get(Streak, person.id)
         if streak is not None:
             db.session.expunge(streak)
-        return streak, total_points(person.id)
+        return streak, balance(person.id)
 
 
 def test_points_page_shows_the_streak(app, client, auth, people):
