@@ -26,6 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/bandit -q -r portal jobs config.py wsgi.py --severity-level high
 
 format: $(STAMP)
 	$(BIN)/ruff format .
