@@ -41,8 +41,8 @@ def _totals_from_ledger() -> dict[tuple[int, str], int]:
         .group_by(PointAward.user_id)
     )
     totals: dict[tuple[int, str], int] = defaultdict(int)
-    for user_id, points in spent:
-        totals[(cast(int, user_id), SPENT)] = -cast(int, points)
+    for buyer, amount in spent:
+        totals[(cast(int, buyer), SPENT)] = -cast(int, amount)
     rows = db.session.execute(
         select(PointAward.user_id, day, func.sum(PointAward.points))
         .where(~spend)
