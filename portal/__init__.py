@@ -61,11 +61,22 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    import portal.advocacy.notices  # noqa: F401 - share-later reminders, content digest section
+    import portal.boards.reminders  # noqa: F401 - board session and newcomer reminders
+    import portal.bulletins.notices  # noqa: F401 - bulletin reminders and digest section
+    import portal.gamification.advocacy_subscribers  # noqa: F401 - points for shares and clicks
+    import portal.gamification.badge_subscribers  # noqa: F401 - badges for what people do
+    import portal.gamification.board_subscribers  # noqa: F401 - points for ideas and votes
+    import portal.gamification.bulletin_subscribers  # noqa: F401 - points for bulletins
+    import portal.gamification.challenge_settlement  # noqa: F401 - challenge rewards, reminder
+    import portal.gamification.guideline_subscribers  # noqa: F401 - points for guidelines
+    import portal.gamification.league_subscribers  # noqa: F401 - league XP for points earned
     import portal.gamification.streak_subscribers  # noqa: F401 - streaks for learning events
     import portal.gamification.subscribers  # noqa: F401 - points for learning events
     import portal.learning.subjects  # noqa: F401 - names lessons and paths in points history
     import portal.learning.xapi  # noqa: F401 - records learning events as xAPI statements
     import portal.models  # noqa: F401 - every table, for the app and for Alembic
+    import portal.notifications.providers  # noqa: F401 - assignment, streak, points reminders
     from portal import queue
     from portal.accounts.services import load_session_user
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
@@ -115,6 +126,15 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.admin_views import bp as people_bp
     from portal.accounts.views import bp as auth_bp
     from portal.accounts.views import settings_bp
+    from portal.advocacy.guideline_views import bp as guidelines_bp
+    from portal.advocacy.links import bp as links_bp
+    from portal.advocacy.manage_views import bp as library_bp
+    from portal.advocacy.views import bp as content_bp
+    from portal.boards.views import bp as boards_bp
+    from portal.bulletins.views import bp as bulletins_bp
+    from portal.gamification.badge_views import bp as badges_bp
+    from portal.gamification.challenge_views import bp as challenges_bp
+    from portal.gamification.league_views import bp as leagues_bp
     from portal.gamification.views import bp as gamification_bp
     from portal.home.views import bp as home_bp
     from portal.learning.assignment_views import bp as assignments_bp
@@ -122,10 +142,15 @@ def _register_blueprints(app: Flask) -> None:
     from portal.learning.records_views import bp as learning_records_bp
     from portal.learning.review_views import bp as review_bp
     from portal.learning.views import bp as learning_bp
+    from portal.notifications.views import bp as notifications_bp
+    from portal.profiles.views import bp as profiles_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(gamification_bp)
+    app.register_blueprint(leagues_bp)
+    app.register_blueprint(challenges_bp)
+    app.register_blueprint(badges_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(assignments_bp)
     app.register_blueprint(authoring_bp)
@@ -133,6 +158,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(guidelines_bp)
+    app.register_blueprint(profiles_bp)
+    app.register_blueprint(content_bp)
+    app.register_blueprint(library_bp)
+    app.register_blueprint(links_bp)  # /s/<code>: public, GET only
+    app.register_blueprint(bulletins_bp)
+    app.register_blueprint(boards_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def _register_web_hooks(app: Flask) -> None:

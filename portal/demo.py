@@ -56,4 +56,25 @@ def load_demo_data() -> int:
 
     curriculum = load_curriculum()
     added += len(curriculum.modules_added) + len(curriculum.paths_added)
+    from portal.gamification.badge_admin import load_demo_badges
+
+    added += load_demo_badges()
+    from portal.gamification.challenges import load_demo_challenge
+
+    added += load_demo_challenge()
+    from portal.bulletins.demo import load_demo_bulletins
+
+    added += load_demo_bulletins()
+    from portal.advocacy.demo import load_demo_content
+
+    added += load_demo_content()
+    from portal.boards.demo import load_board_demo
+
+    added += load_board_demo()
+    from portal.profiles.demo import load_guidelines_and_profiles_demo
+
+    added += load_guidelines_and_profiles_demo()
+    from portal.notifications.demo import load_notifications_demo
+
+    added += load_notifications_demo()
     return added

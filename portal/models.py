@@ -5,6 +5,17 @@ One line per domain module; add yours when a domain gets tables.
 
 # ruff: noqa: F401
 from portal.accounts.models import Invitation, Team, User
+from portal.advocacy.guideline_models import (
+    CaptionRules,
+    GuidelineAcknowledgement,
+    GuidelineVersion,
+)
+from portal.advocacy.models import ContentItem, Share, ShareClick, ShareReminder, TrackedLink
+from portal.boards.models import Board, Idea, IdeaComment, IdeaVote
+from portal.bulletins.models import Bulletin, BulletinNetwork, BulletinRead
+from portal.gamification.badge_models import Badge, BadgeAssertion
+from portal.gamification.challenge_models import Challenge, ChallengeTeam
+from portal.gamification.league_models import LeagueCohort, LeagueMembership
 from portal.gamification.models import (
     ActivityEntry,
     LeaderboardSnapshot,
@@ -25,5 +36,12 @@ from portal.learning.records import (
     ReviewItem,
     XapiStatement,
 )
-from portal.notifications.models import Notification
+from portal.notifications.models import (
+    DigestRun,
+    EmailDelivery,
+    Notification,
+    NotificationPreference,
+    Nudge,
+)
+from portal.profiles.models import BrandProfile, SpeakingEntry
 from portal.queue import OutboxJob

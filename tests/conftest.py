@@ -124,9 +124,12 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
         import redis
         from rq import Queue
 
-        Queue(
-            app.config["RQ_QUEUE"], connection=redis.Redis.from_url(app.config["REDIS_URL"])
-        ).empty()
+        connection = redis.Redis.from_url(app.config["REDIS_URL"])
+        Queue(app.config["RQ_QUEUE"], connection=connection).empty()
+        # Leaderboards and other Beacon keys outlive the tables: start each test without them.
+        stale = list(connection.scan_iter(match="beacon:*", count=1000))
+        if stale:
+            connection.delete(*stale)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,9 @@ class Reminder:
     kind: str
     label: str  # what people see in their preferences: "Assignments due soon"
     provider: ReminderProvider
+    # An email that quiet hours would hold longer than this is not sent (the in-app
+    # notification still is): "your streak ends tonight" is no use the next morning.
+    stale_after: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -55,16 +58,37 @@ class DigestSection:
 
 REMINDERS: dict[str, Reminder] = {}
 DIGEST_SECTIONS: dict[str, DigestSection] = {}
+# Kinds of one-off notices (not swept reminders) that people can switch on and off by
+# name in their preferences; any other kind counts as "other news".
+NOTICE_KINDS: dict[str, str] = {}
+# How long an email of a kind may wait for quiet hours to end, for kinds whose
+# providers did not say (see Reminder.stale_after).
+STALE_AFTER: dict[str, timedelta] = {"board_session": timedelta(hours=1)}
 
 
-def reminder(kind: str, label: str) -> Callable[[ReminderProvider], ReminderProvider]:
+def reminder(
+    kind: str, label: str, *, stale_after: timedelta | None = None
+) -> Callable[[ReminderProvider], ReminderProvider]:
     """Register a provider of reminders of `kind`: called with the sweep's time (UTC)."""
 
     def decorator(func: ReminderProvider) -> ReminderProvider:
-        REMINDERS[kind] = Reminder(kind, label, func)
+        REMINDERS[kind] = Reminder(kind, label, func, stale_after)
         return func
 
     return decorator
+
+
+def notice_kind(kind: str, label: str) -> None:
+    """Name a kind of notice sent with `notify`, so people can choose its channels by name."""
+    NOTICE_KINDS[kind] = label
+
+
+def stale_after(kind: str) -> timedelta | None:
+    """How long an email of `kind` may be held by quiet hours; None: as long as it takes."""
+    registered = REMINDERS.get(kind)
+    if registered is not None and registered.stale_after is not None:
+        return registered.stale_after
+    return STALE_AFTER.get(kind)
 
 
 def digest_section(name: str, heading: str) -> Callable[[DigestProvider], DigestProvider]:

@@ -13,11 +13,12 @@ from portal.accounts.models import Role
 
 @dataclass(frozen=True)
 class NavItem:
-    """A link in the main navigation; `prefix` marks it current for the pages under it."""
+    """A link in the navigation; current for the pages under its `prefix` (or `also`)."""
 
     label: str
     endpoint: str
     prefix: str
+    also: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -26,33 +27,53 @@ class NavItem:
     @property
     def current(self) -> bool:
         path = request.path
-        return path == self.prefix if self.prefix == "/" else path.startswith(self.prefix)
+        if self.prefix == "/":
+            return path == "/"
+        return any(path.startswith(p) for p in (self.prefix, *self.also))
 
 
-NAV_BY_ROLE: dict[Role, list[NavItem]] = {
-    Role.EMPLOYEE: [
-        NavItem("Home", "home.index", "/"),
-        NavItem("Learn", "learning.index", "/learn"),
-        NavItem("Leaderboard", "gamification.board", "/leaderboard"),
-    ],
+# Leaderboards, leagues, challenges and badges share one entry and a row of tabs.
+COMPETE = NavItem(
+    "Compete", "gamification.board", "/leaderboard", ("/leagues", "/challenges", "/badges")
+)
+MAIN = [
+    NavItem("Home", "home.index", "/"),
+    NavItem("Learn", "learning.index", "/learn"),
+    NavItem("Share", "content.index", "/content", ()),
+    NavItem("Boards", "boards.index", "/boards"),
+    NavItem("Bulletins", "bulletins.index", "/bulletins"),
+    COMPETE,
+]
+NAV_BY_ROLE: dict[Role, list[NavItem]] = {role: MAIN for role in Role}
+
+# The "Manage" menu: what leaders and admins run.
+MANAGE_BY_ROLE: dict[Role, list[NavItem]] = {
+    Role.EMPLOYEE: [],
     Role.LEADER: [
-        NavItem("Home", "home.index", "/"),
-        NavItem("Learn", "learning.index", "/learn"),
-        NavItem("Leaderboard", "gamification.board", "/leaderboard"),
-        NavItem("Authoring", "authoring.index", "/author"),
         NavItem("My team", "people.team", "/team"),
+        NavItem("Lessons", "authoring.index", "/author"),
+        NavItem("Content library", "library.index", "/content/library"),
     ],
     Role.ADMIN: [
-        NavItem("Home", "home.index", "/"),
-        NavItem("Learn", "learning.index", "/learn"),
-        NavItem("Leaderboard", "gamification.board", "/leaderboard"),
-        NavItem("Authoring", "authoring.index", "/author"),
         NavItem("People", "people.index", "/admin/people"),
         NavItem("Teams", "people.teams", "/admin/teams"),
+        NavItem("Lessons", "authoring.index", "/author"),
+        NavItem("Content library", "library.index", "/content/library"),
+        NavItem("Bulletins", "bulletins.manage", "/bulletins/manage"),
+        NavItem("Posting guidelines", "guidelines.admin", "/admin/guidelines"),
         NavItem("Points", "gamification.admin_points", "/admin/points"),
-        NavItem("Records", "learning_records.index", "/admin/learning-records"),
+        NavItem("Badges", "badges.admin_index", "/admin/badges"),
+        NavItem("Email deliveries", "notifications.deliveries", "/admin/deliveries"),
+        NavItem("Learning records", "learning_records.index", "/admin/learning-records"),
     ],
 }
+
+COMPETE_TABS = [
+    NavItem("Leaderboard", "gamification.board", "/leaderboard"),
+    NavItem("Leagues", "leagues.index", "/leagues"),
+    NavItem("Challenges", "challenges.index", "/challenges"),
+    NavItem("Badges", "badges.mine", "/badges"),
+]
 
 
 def register_navigation(app: Flask) -> None:
@@ -61,6 +82,13 @@ def register_navigation(app: Flask) -> None:
     @app.context_processor
     def navigation() -> dict[str, Any]:
         items: list[NavItem] = []
+        manage: list[NavItem] = []
         if has_request_context() and current_user and current_user.is_authenticated:
             items = NAV_BY_ROLE.get(current_user.role, [])
-        return {"nav_items": items, "Role": Role}
+            manage = MANAGE_BY_ROLE.get(current_user.role, [])
+        return {
+            "nav_items": items,
+            "manage_items": manage,
+            "compete_tabs": COMPETE_TABS,
+            "Role": Role,
+        }

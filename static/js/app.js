@@ -205,26 +205,29 @@
     else if (wide.addListener) wide.addListener(syncDrawer);
   }
 
-  function closeMenus(except) {
-    $all(document, "details.user-menu[open]").forEach(function (d) {
-      if (d !== except) d.open = false;
+  // Close the header menus a click was not in; on phones also the drawer, unless
+  // the click was inside it (its "Manage" menu, for example).
+  function closeMenus(target) {
+    var menu = target.closest ? target.closest("details.user-menu, details.nav-menu") : null;
+    var drawer = target.closest ? target.closest("details.nav-drawer") : null;
+    $all(document, "details.user-menu[open], details.nav-menu[open]").forEach(function (d) {
+      if (d !== menu) d.open = false;
     });
     if (wide && !wide.matches) {
       $all(document, "details.nav-drawer[open]").forEach(function (d) {
-        if (d !== except) d.open = false;
+        if (d !== drawer) d.open = false;
       });
     }
   }
 
   document.addEventListener("click", function (evt) {
-    var inside = evt.target.closest && evt.target.closest("details.user-menu, details.nav-drawer");
-    closeMenus(inside);
+    closeMenus(evt.target);
   });
 
   document.addEventListener("keydown", function (evt) {
     if (evt.key !== "Escape") return;
-    var open = evt.target.closest && evt.target.closest("details.user-menu[open], details.nav-drawer[open]");
-    if (open && (open.classList.contains("user-menu") || (wide && !wide.matches))) {
+    var open = evt.target.closest && evt.target.closest("details.user-menu[open], details.nav-menu[open], details.nav-drawer[open]");
+    if (open && (!open.classList.contains("nav-drawer") || (wide && !wide.matches))) {
       open.open = false;
       var summary = open.querySelector("summary");
       if (summary) summary.focus();

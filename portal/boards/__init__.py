@@ -1,0 +1,1 @@
+"""Brainstorming boards: prompts, ideas, votes, comments and live sessions."""

@@ -1,0 +1,1 @@
+"""Bulletins: best practices, algorithm updates and policies, read and acknowledged by people."""
