@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format worker scheduler bench install clean
+.PHONY: run test lint format worker scheduler bench bench-scale install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ scheduler: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.page_weight
 	$(BIN)/python -m bench.lesson_page
+
+# At scale (minutes; PostgreSQL database beacon_bench when reachable, else SQLite only).
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.points_scale
+	$(BIN)/python -m bench.league_rollover
+	$(BIN)/python -m bench.reminder_sweep
+	$(BIN)/python -m bench.tracked_link
+	$(BIN)/python -m bench.insights_dashboard
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
