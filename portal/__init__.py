@@ -120,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.web import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter
+
     # The lesson and path views add their routes to the authoring blueprint.
     import portal.learning.authoring_lesson_views  # noqa: F401
     import portal.learning.authoring_path_views  # noqa: F401
@@ -172,10 +173,11 @@ def _register_web_hooks(app: Flask) -> None:
     from portal.web import flashes_to_hx_trigger
     from portal.web.errors import register_error_handlers
     from portal.web.navigation import register_navigation
-    from portal.web.security import register_security_headers
+    from portal.web.security import register_input_guard, register_security_headers
 
     register_error_handlers(app)
     register_security_headers(app)
+    register_input_guard(app)
     register_navigation(app)
     from portal.markdown import render_markdown
 

@@ -21,6 +21,24 @@ CSP = "; ".join(
 )
 
 
+def register_input_guard(app: Flask) -> None:
+    """Refuse a NUL character in any query or form value with 400 before a view sees it.
+
+    Text never legitimately contains one, and PostgreSQL rejects it in a text
+    column or parameter: without this, a crafted query string is a 500.
+    """
+
+    @app.before_request
+    def refuse_nul() -> None:
+        from flask import abort, request
+
+        sources = [request.args] + ([request.form] if request.method not in ("GET", "HEAD") else [])
+        for source in sources:
+            for key, value in source.items(multi=True):
+                if "\x00" in key or "\x00" in value:
+                    abort(400, "Text may not contain a NUL character.")
+
+
 def register_security_headers(app: Flask) -> None:
     """Add CSP, no-sniff, referrer and framing headers, and HSTS where configured."""
 

@@ -119,3 +119,15 @@ def test_query_strings_on_every_page_never_fail(client, auth, demo):
             if response.status_code >= 500:
                 failures.append(f"{rule}?{query}: {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+def test_a_nul_character_in_a_query_or_form_is_a_400(client, auth, demo):
+    auth.login("admin@example.com", "beacon-demo-password")
+
+    assert client.get("/admin/people?q=%00").status_code == 400
+    assert client.get("/content?q=a%00b").status_code == 400
+    response = client.post(
+        "/settings/profile", data={"display_name": "Al\x00ex", "timezone": "UTC"}
+    )
+    assert response.status_code == 400
+    assert client.get("/admin/people?q=alex").status_code == 200
