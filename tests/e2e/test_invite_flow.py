@@ -89,7 +89,9 @@ def test_keyboard_login_and_active_search_without_a_page_reload(demo, page, cons
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Alex")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_text("Manage", exact=True).click()  # admin pages live in the Manage menu
+    nav.get_by_role("link", name="People").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("People")
     rows = page.locator("#people-results tbody tr")
     expect(rows).to_have_count(4)
