@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from portal.demo import DEMO_PASSWORD
@@ -167,3 +168,51 @@ def test_a_boosted_link_to_a_missing_page_shows_the_404_page(demo, page):
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "We couldn't find that page", timeout=2_000
     )
+
+
+# Every section's main pages, for the person who uses them, on a desktop and a phone.
+SECTION_PAGES: dict[str, list[tuple[str, str]]] = {
+    "sam@example.com": [
+        ("learn", "/learn/"),
+        ("share", "/content/"),
+        ("boards", "/boards/"),
+        ("bulletins", "/bulletins/"),
+        ("leaderboard", "/leaderboard"),
+        ("leagues", "/leagues"),
+        ("challenges", "/challenges/"),
+        ("badges", "/badges"),
+        ("points", "/points"),
+        ("notifications", "/notifications"),
+        ("notification-settings", "/settings/notifications"),
+        ("profile-edit", "/profile/edit"),
+        ("guidelines", "/guidelines"),
+    ],
+    "admin@example.com": [
+        ("content-library", "/content/library/"),
+        ("bulletins-manage", "/bulletins/manage"),
+        ("admin-guidelines", "/admin/guidelines"),
+        ("admin-points", "/admin/points"),
+        ("admin-badges", "/admin/badges"),
+        ("admin-deliveries", "/admin/deliveries"),
+        ("authoring", "/author/"),
+    ],
+}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_every_section_passes_the_audit(demo, new_context, console_errors, width):
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    problems: dict[str, list[str]] = {}
+    for email, pages in SECTION_PAGES.items():
+        context = new_context(
+            viewport={"width": width, "height": 900}, reduced_motion="reduce", is_mobile=width < 500
+        )
+        page = context.new_page()
+        log_in(page, email, DEMO_PASSWORD)
+        for name, path in pages:
+            response = page.goto(path)
+            assert response is not None and response.status == 200, path
+            shoot(page, f"{name}-{width}", problems)
+        context.close()
+    assert problems == {}
+    assert console_errors == []
