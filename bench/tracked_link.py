@@ -5,10 +5,22 @@ past clicks, then:
 
 1. counts the SQL statements of one request of each kind (Flask test client);
 2. serves the app with gunicorn (2 workers x 4 threads, production config)
-   and sends bounded bursts of requests from client threads on this machine:
-   new visitors (a counted click: lookup, insert, the event's points and
-   activity), repeat visitors (lookup, insert that conflicts) and link-preview
-   bots (lookup only).
+   and, in that same run, loads the trivial route `/healthz` (one `SELECT 1`)
+   and the tracked link with the same load tool and concurrency: link-preview
+   bots (lookup only), repeat visitors (lookup, insert that conflicts) and new
+   visitors (a counted click: lookup, insert, the event's points and
+   activity). The kinds take turns (in a rotating order, after a short
+   pause) for BENCH_ROUNDS rounds of BENCH_SECONDS each, so a neighbour's
+   load on the shared machine hits them alike; each
+   kind's median round is reported with its ratio to `/healthz`, and the
+   server's CPU time per request (gunicorn workers, plus PostgreSQL's
+   backends), which such load disturbs far less than requests/s.
+
+The load tool is wrk (`apt-get install wrk`; bench/tracked_link.lua varies
+the link, user agent and client address per request) when it is on PATH,
+else a threaded http.client loop (BENCH_REQUESTS requests a round); the
+output says which. Every request is bounded in count or time and goes to
+127.0.0.1 only.
 
 SQLite: a throwaway file. PostgreSQL: the `beacon_bench` database of
 BENCH_PG_URL, inside its own schema `bench_tracked_link` (dropped and made
@@ -19,9 +31,11 @@ Run: `python -m bench.tracked_link [sqlite|postgresql ...]`.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import random
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -44,8 +58,13 @@ PEOPLE = int(os.environ.get("BENCH_PEOPLE", "2000"))
 ITEMS = int(os.environ.get("BENCH_ITEMS", "100"))
 LINKS = int(os.environ.get("BENCH_LINKS", "50000"))
 PAST_CLICKS = int(os.environ.get("BENCH_PAST_CLICKS", "500000"))
-REQUESTS = int(os.environ.get("BENCH_REQUESTS", "3000"))  # per scenario
-CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "3000"))  # per round, without wrk
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))  # open connections
+SECONDS = int(os.environ.get("BENCH_SECONDS", "6"))  # per round, with wrk
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+SETTLE = 2.0  # seconds of quiet before each run
+WRK = shutil.which("wrk")
+LUA = Path(__file__).with_suffix(".lua")
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
     "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
@@ -74,7 +93,7 @@ def _postgres_url() -> str:
         conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
         conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
     engine.dispose()
-    return f"{url}?options=-csearch_path%3D{SCHEMA}"
+    return f"{url}?options=-csearch_path%3D{SCHEMA}&application_name={SCHEMA}"
 
 
 def _environment(database_url: str, workdir: Path) -> dict[str, str]:
@@ -257,13 +276,16 @@ def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
 
 
 def _burst(
-    port: int, make_request: Callable[[int], tuple[str, dict[str, str]]]
+    port: int,
+    make_request: Callable[[int], tuple[str, dict[str, str]]],
+    expected: int = 302,
+    requests: int = REQUESTS,
 ) -> dict[str, float]:
-    """REQUESTS requests from CLIENTS threads (keep-alive); requests/s and latency in ms."""
+    """`requests` requests from CLIENTS threads (keep-alive); requests/s and latency in ms."""
     latencies: list[float] = []
     errors: list[int] = []
     lock = threading.Lock()
-    counter = iter(range(REQUESTS))
+    counter = iter(range(requests))
 
     def worker() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -285,7 +307,7 @@ def _burst(
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 status = 0
             mine.append((time.perf_counter() - start) * 1000)
-            if status != 302:
+            if status != expected:
                 with lock:
                     errors.append(status)
         conn.close()
@@ -306,7 +328,136 @@ def _burst(
         "p95": latencies[int(len(latencies) * 0.95) - 1],
         "p99": latencies[int(len(latencies) * 0.99) - 1],
         "errors": len(errors),
+        "requests": len(latencies),
     }
+
+
+def _wrk(
+    port: int, mode: str, codes_file: Path, run: int, seconds: int = SECONDS
+) -> dict[str, float]:
+    """One wrk run on CLIENTS connections (2 threads); requests/s and latency in ms."""
+    assert WRK is not None
+    result = subprocess.run(
+        [WRK, "-t2", f"-c{CLIENTS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA),
+         f"http://127.0.0.1:{port}", "--", mode, str(codes_file), str(run)],
+        capture_output=True, text=True, timeout=seconds + 60, check=True,
+    )  # fmt: skip
+    line = next(x for x in result.stdout.splitlines() if x.startswith("WRKJSON "))
+    data = json.loads(line.removeprefix("WRKJSON "))
+    return {
+        "rps": data["requests"] / (data["duration_us"] / 1e6),
+        "median": data["p50_us"] / 1000,
+        "p95": data["p95_us"] / 1000,
+        "p99": data["p99_us"] / 1000,
+        "errors": data["errors"],
+        "requests": data["requests"],
+    }
+
+
+KINDS = {  # label: the wrk script's mode
+    "/healthz (trivial route)": "healthz",
+    "/s/ link-preview bots": "bots",
+    "/s/ repeat visitors": "repeat",
+    "/s/ new visitors (counted)": "new",
+}
+
+
+def _threaded(codes: list[str]) -> dict[str, Callable[[int], tuple[str, dict[str, str]]]]:
+    """The same kinds for the http.client fallback (addresses unique across rounds)."""
+    rng = random.Random(11)
+    serial = iter(range(10**9))
+
+    def new_visitor(_: int) -> tuple[str, dict[str, str]]:
+        n = next(serial)
+        address = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
+        return f"/s/{rng.choice(codes)}", {"User-Agent": CHROME, "X-Forwarded-For": address}
+
+    return {
+        "healthz": lambda n: ("/healthz", {}),
+        "bots": lambda n: (
+            f"/s/{rng.choice(codes)}", {"User-Agent": BOT, "X-Forwarded-For": "192.0.2.9"},
+        ),
+        "repeat": lambda n: (
+            f"/s/{codes[n % 20]}", {"User-Agent": CHROME, "X-Forwarded-For": "192.0.2.1"},
+        ),
+        "new": new_visitor,
+    }  # fmt: skip
+
+
+def _server_pids(master: int, database_url: str) -> list[int]:
+    """The gunicorn workers, and for PostgreSQL the backends serving the bench database."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    pids = [int(pid) for pid in children]
+    if database_url.startswith("postgresql"):
+        engine = sa.create_engine(database_url)
+        with engine.connect() as conn:
+            pids += conn.execute(
+                sa.text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND application_name = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": SCHEMA},
+            ).scalars()
+        engine.dispose()
+    return pids
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time of each live process (from /proc/<pid>/stat)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    result: dict[int, float] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        result[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return result
+
+
+def _under_load(
+    port: int, codes: list[str], workdir: Path, master: int, database_url: str
+) -> dict[str, dict[str, float]]:
+    """Every kind, taking turns for ROUNDS rounds; each kind's median round by requests/s.
+
+    Each round also measures the server's CPU time per request (gunicorn workers,
+    plus PostgreSQL's backends), which a neighbour's load on the machine
+    disturbs far less than requests/s; its median over the rounds is "cpu".
+    """
+    codes_file = workdir / "codes.txt"
+    codes_file.write_text("\n".join(codes[:20_000]) + "\n")
+    threaded = _threaded(codes)
+
+    def once(mode: str, run: int, warm_up: bool = False) -> dict[str, float]:
+        pids = _server_pids(master, database_url)
+        before = _cpu_seconds(pids)
+        if WRK:
+            result = _wrk(port, mode, codes_file, run, 3 if warm_up else SECONDS)
+        else:
+            expected = 200 if mode == "healthz" else 302
+            result = _burst(port, threaded[mode], expected, 200 if warm_up else REQUESTS)
+        after = _cpu_seconds(_server_pids(master, database_url))
+        used = sum(t - before.get(pid, 0.0) for pid, t in after.items())
+        result["cpu"] = 1000 * used / max(result["requests"], 1)
+        return result
+
+    # Warm up both workers on every path first: a worker's first counted clicks are slow.
+    for mode in KINDS.values():
+        once(mode, 0, warm_up=True)
+    rounds: dict[str, list[dict[str, float]]] = {label: [] for label in KINDS}
+    kinds = list(KINDS.items())
+    for run in range(1, ROUNDS + 1):
+        # Each round starts one kind later, so no kind always follows the counted clicks'
+        # writes (PostgreSQL's background work after them lands on whoever comes next).
+        for label, mode in kinds[run % len(kinds) :] + kinds[: run % len(kinds)]:
+            time.sleep(SETTLE)
+            rounds[label].append(once(mode, run))
+    medians = {}
+    for label, results in rounds.items():
+        median = dict(sorted(results, key=lambda r: r["rps"])[len(results) // 2])
+        median["cpu"] = statistics.median(r["cpu"] for r in results)
+        medians[label] = median
+    return medians
 
 
 def run(kind: str) -> None:
@@ -323,34 +474,30 @@ def run(kind: str) -> None:
         print(f"  statements, {label:<28} {count}")
     for label, median in _in_process(url, codes).items():
         print(f"  one at a time, {label:<34} median {median:6.2f} ms")
-    rng = random.Random(11)
-    scenarios: dict[str, Callable[[int], tuple[str, dict[str, str]]]] = {
-        # Every request a new visitor on a random link: a counted click each time.
-        "new visitors": lambda n: (
-            f"/s/{rng.choice(codes)}",
-            {"User-Agent": CHROME, "X-Forwarded-For": f"10.{n >> 16}.{n >> 8 & 255}.{n & 255}"},
-        ),
-        # One visitor reloading a few links: the insert conflicts, nothing else is written.
-        "repeat visitors": lambda n: (
-            f"/s/{codes[n % 20]}", {"User-Agent": CHROME, "X-Forwarded-For": "192.0.2.1"},
-        ),
-        # Link-preview crawlers: the lookup only.
-        "bots": lambda n: (
-            f"/s/{rng.choice(codes)}", {"User-Agent": BOT, "X-Forwarded-For": "192.0.2.9"},
-        ),
-    }  # fmt: skip
     proc, port = _serve(env)
     try:
-        _burst(port, scenarios["bots"])  # warm up both workers
-        print(f"  gunicorn 2 workers x 4 threads, {CLIENTS} client threads, {REQUESTS:,} requests")
-        for label, scenario in scenarios.items():
-            r = _burst(port, scenario)
-            print(f"  {label:<16} {r['rps']:7.0f} req/s   median {r['median']:6.1f} ms   "
-                  f"p95 {r['p95']:6.1f} ms   p99 {r['p99']:6.1f} ms   "
-                  f"errors {r['errors']:.0f}")  # fmt: skip
+        tool = (
+            f"wrk, 2 threads, {CLIENTS} connections, {SECONDS} s a round"
+            if WRK
+            else f"threaded http.client (wrk not found), {CLIENTS} threads, {REQUESTS:,} a round"
+        )
+        print(f"  gunicorn 2 workers x 4 threads; {tool}; {ROUNDS} rounds, median round shown")
+        load_before = os.getloadavg()[0]
+        results = _under_load(port, codes, workdir, proc.pid, url)
+        measured = len(_server_pids(proc.pid, url))
+        print(f"  machine load average (1 min): {load_before:.1f} before, "
+              f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores; "
+              f"server CPU measured over {measured} processes")  # fmt: skip
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+    base = results["/healthz (trivial route)"]
+    for label, r in results.items():
+        print(f"  {label:<27} {r['rps']:7.0f} req/s ({r['rps'] / base['rps']:4.2f} of /healthz)  "
+              f"median {r['median']:6.1f} ms ({r['median'] / base['median']:4.1f}x)  "
+              f"p95 {r['p95']:6.1f} ms  p99 {r['p99']:6.1f} ms  "
+              f"server CPU {r['cpu']:5.2f} ms/req ({r['cpu'] / base['cpu']:4.1f}x)  "
+              f"errors {r['errors']:.0f}")  # fmt: skip
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         clicks = conn.execute(sa.text("SELECT count(*) FROM share_clicks")).scalar_one()

@@ -16,6 +16,7 @@ from rq import cron
 from jobs.bulletins import publish_due_bulletins
 from jobs.challenges import settle_due_challenges
 from jobs.gamification import rebuild_leaderboards, snapshot_leaderboards
+from jobs.insights import nightly_insights, refresh_rollups
 from jobs.leagues import rollover_leagues
 from jobs.learning import forward_xapi_statements
 from jobs.notifications import send_digests, sweep_reminders
@@ -43,6 +44,10 @@ PERIODIC_JOBS: list[tuple[Callable[..., Any], dict[str, Any]]] = [
     (sweep_reminders, {"interval": 300, "job_timeout": 600}),
     # Digests at each person's local morning, keyed to (person, day or week).
     (send_digests, {"cron": "2 * * * *", "job_timeout": 1800}),
+    # Insights: today's and yesterday's daily figures every hour; every night the last three
+    # days (30 for bulletins), then everyone's segment. Delete + insert per day: reruns are no-ops.
+    (refresh_rollups, {"cron": "20 * * * *", "job_timeout": 900}),
+    (nightly_insights, {"cron": "40 2 * * *", "job_timeout": 3600}),
 ]
 
 # Also usable as plain `rq cron jobs/cron.py` (the queue then comes from RQ_QUEUE).

@@ -120,6 +120,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.web import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter
+    # Exports, settings, privacy, goals and segments add their routes to the insights blueprint.
+    import portal.insights.data_views  # noqa: F401
+    import portal.insights.manage_views  # noqa: F401
 
     # The lesson and path views add their routes to the authoring blueprint.
     import portal.learning.authoring_lesson_views  # noqa: F401
@@ -138,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.gamification.league_views import bp as leagues_bp
     from portal.gamification.views import bp as gamification_bp
     from portal.home.views import bp as home_bp
+    from portal.insights.views import bp as insights_bp
     from portal.learning.assignment_views import bp as assignments_bp
     from portal.learning.authoring_views import bp as authoring_bp
     from portal.learning.records_views import bp as learning_records_bp
@@ -167,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(bulletins_bp)
     app.register_blueprint(boards_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(insights_bp)
 
 
 def _register_web_hooks(app: Flask) -> None:

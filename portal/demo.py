@@ -77,4 +77,8 @@ def load_demo_data() -> int:
     from portal.notifications.demo import load_notifications_demo
 
     added += load_notifications_demo()
+    # Last: its figures include what the demos above did today.
+    from portal.insights.demo import load_insights_demo
+
+    added += load_insights_demo()
     return added

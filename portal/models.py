@@ -24,6 +24,15 @@ from portal.gamification.models import (
     PointTotal,
 )
 from portal.gamification.streak_models import Streak
+from portal.insights.models import (
+    Goal,
+    InsightsSettings,
+    PersonDay,
+    PersonPeriod,
+    SegmentDay,
+    SegmentMember,
+    TeamDay,
+)
 from portal.learning.models import Card, LearningPath, Lesson, Module, Option, PathModule, Question
 from portal.learning.records import (
     Assignment,

@@ -12,6 +12,7 @@ from portal.accounts.models import User
 from portal.advocacy import guidelines
 from portal.advocacy.guideline_models import CaptionRules, GuidelineVersion
 from portal.db import db, utcnow
+from portal.profiles import public
 from portal.profiles import services as profiles
 from portal.profiles.models import BrandProfile
 
@@ -72,6 +73,8 @@ class DemoProfile:
     links: dict[str, str]
     followers: dict[str, int | None]
     speaking: list[tuple[str, str, str, int]]  # kind, title, event, days ago
+    followers_days_ago: int = 0  # when the follower counts were declared
+    public: bool = False  # opted in to a public profile page
 
 
 PROFILES: dict[str, DemoProfile] = {
@@ -87,6 +90,7 @@ PROFILES: dict[str, DemoProfile] = {
             ("talk", "Building an advocacy programme from zero", "Content Marketing World", 70),
             ("article", "What we learned from 1,000 employee posts", "PR Week", 150),
         ],
+        followers_days_ago=45,
     ),
     "leader@example.com": DemoProfile(
         headline="Marketing lead · B2B demand generation",
@@ -99,6 +103,8 @@ PROFILES: dict[str, DemoProfile] = {
             ("podcast", "Why your best marketers are your engineers", "The B2B Growth Show", 40),
             ("article", "Five habits of teams that post together", "Marketing Week", 200),
         ],
+        followers_days_ago=12,
+        public=True,
     ),
     "sam@example.com": DemoProfile(
         headline="Product marketer who loves a good launch",
@@ -117,6 +123,7 @@ PROFILES: dict[str, DemoProfile] = {
         speaking=[
             ("talk", "Zero-downtime deploys on a budget", "KubeCon Europe", 250),
         ],
+        followers_days_ago=90,
     ),
 }
 
@@ -168,7 +175,10 @@ def load_guidelines_and_profiles_demo() -> int:
             expertise=data.expertise,
             links=data.links,
             followers=data.followers,
+            now=now - timedelta(days=data.followers_days_ago),
         )
+        if data.public:
+            public.set_public(person, public=True)
         for kind, title, event, days_ago in data.speaking:
             profiles.add_speaking(
                 person,

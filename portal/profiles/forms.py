@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     Field,
     IntegerField,
@@ -92,6 +93,9 @@ class ProfileForm(FlaskForm):
     followers_linkedin = _followers("LinkedIn followers")
     followers_x = _followers("X followers")
     followers_facebook = _followers("Facebook friends or followers")
+    public = BooleanField("Make my profile public")
+    public_followers = BooleanField("Also show my follower counts and potential reach")
+    public_indexable = BooleanField("Let search engines list my public page")
 
 
 class SpeakingForm(FlaskForm):

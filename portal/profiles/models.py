@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -17,7 +17,11 @@ class BrandProfile(Model):
 
     Created on first save; a person without a row simply has an empty profile.
     Follower counts are what the person declares (no network API is asked);
-    the insights dashboard sums them as potential reach.
+    the insights dashboard sums them as potential reach. Each count keeps the
+    time it last changed. The profile is company-internal unless the person
+    opts in to a public page at /p/<public_slug> (a random, unguessable slug
+    made on the first opt-in); follower counts and search-engine indexing are
+    separate choices, both off by default.
     """
 
     __tablename__ = "brand_profiles"
@@ -40,6 +44,14 @@ class BrandProfile(Model):
     followers_linkedin: Mapped[int] = mapped_column(default=0)
     followers_x: Mapped[int] = mapped_column(default=0)
     followers_facebook: Mapped[int] = mapped_column(default=0)
+    # When each declared count last changed (None: never declared).
+    followers_linkedin_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    followers_x_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    followers_facebook_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_slug: Mapped[str | None] = mapped_column(String(32), unique=True)
+    public_followers: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_indexable: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship()
@@ -66,6 +78,14 @@ class BrandProfile(Model):
             "linkedin": self.followers_linkedin,
             "x": self.followers_x,
             "facebook": self.followers_facebook,
+        }[network]
+
+    def followers_updated_on(self, network: str) -> datetime | None:
+        """When the declared count on `network` last changed (None if never declared)."""
+        return {
+            "linkedin": self.followers_linkedin_updated_at,
+            "x": self.followers_x_updated_at,
+            "facebook": self.followers_facebook_updated_at,
         }[network]
 
 

@@ -222,6 +222,10 @@ def blank_profile(user: User) -> BrandProfile:
         followers_linkedin=0,
         followers_x=0,
         followers_facebook=0,
+        public=False,
+        public_slug=None,
+        public_followers=False,
+        public_indexable=False,
     )
 
 
@@ -239,11 +243,12 @@ def speaking_log(user: User) -> list[SpeakingEntry]:
 
 @dataclass(frozen=True)
 class CompletenessItem:
-    """One thing a complete profile has."""
+    """One thing a complete profile has; `anchor` is where on the edit page to do it."""
 
     key: str
     label: str
     done: bool
+    anchor: str
 
 
 @dataclass(frozen=True)
@@ -270,23 +275,33 @@ class Completeness:
 
 
 def completeness(profile: BrandProfile, speaking_count: int) -> Completeness:
-    """The completeness meter: headline, bio, expertise, a social link, followers, a talk."""
+    """The completeness meter: headline, bio, expertise, a social link, followers, a talk.
+
+    Each item names the edit-page field (or section) where it is done, so the
+    meter's "what to do next" links straight to it.
+    """
     return Completeness(
         [
-            CompletenessItem("headline", "Write a headline", bool(profile.headline)),
-            CompletenessItem("bio", "Add a short bio", bool(profile.bio)),
-            CompletenessItem("expertise", "List your areas of expertise", bool(profile.expertise)),
+            CompletenessItem("headline", "Write a headline", bool(profile.headline), "headline"),
+            CompletenessItem("bio", "Add a short bio", bool(profile.bio), "bio"),
+            CompletenessItem(
+                "expertise", "List your areas of expertise", bool(profile.expertise), "expertise"
+            ),
             CompletenessItem(
                 "social",
                 "Link a social profile",
                 any(profile.url_for_network(n) for n in NETWORKS),
+                "linkedin_url",
             ),
             CompletenessItem(
                 "followers",
                 "Declare your follower counts",
                 any(profile.followers_on(n) for n in NETWORKS),
+                "followers_linkedin",
             ),
-            CompletenessItem("speaking", "Log a talk, podcast or article", speaking_count > 0),
+            CompletenessItem(
+                "speaking", "Log a talk, podcast or article", speaking_count > 0, "speaking"
+            ),
         ]
     )
 
@@ -369,7 +384,11 @@ def update_profile(
     followers: dict[str, int | None],
     now: datetime | None = None,
 ) -> BrandProfile:
-    """Save the actor's own profile (created on first save). Raises ProfileError."""
+    """Save the actor's own profile (created on first save). Raises ProfileError.
+
+    A follower count that differs from the saved one gets `now` as its
+    update date; an unchanged count keeps its date.
+    """
     if not actor.active:
         raise NotFound()
     headline = " ".join(headline.split())
@@ -382,9 +401,10 @@ def update_profile(
     urls = {n: clean_social(n, links.get(n, "")) for n in NETWORKS}
     counts = {n: clean_followers(n, followers.get(n)) for n in NETWORKS}
 
+    now = now or utcnow()
     profile = get_profile(actor)
     if profile is None:
-        profile = BrandProfile(user_id=actor.id)
+        profile = blank_profile(actor)
         db.session.add(profile)
     profile.headline, profile.bio, profile.expertise = headline, bio, tags
     profile.linkedin_url, profile.x_url, profile.facebook_url = (
@@ -392,10 +412,12 @@ def update_profile(
         urls["x"],
         urls["facebook"],
     )
-    profile.followers_linkedin = counts["linkedin"]
-    profile.followers_x = counts["x"]
-    profile.followers_facebook = counts["facebook"]
-    profile.updated_at = now or utcnow()
+    for network, count in counts.items():
+        # The date beside a count says when it last changed, not when the form was saved.
+        if count != profile.followers_on(network):
+            setattr(profile, f"followers_{network}", count)
+            setattr(profile, f"followers_{network}_updated_at", now)
+    profile.updated_at = now
     db.session.flush()
     return profile
 

@@ -3,7 +3,8 @@
 Blueprint `profiles`. Profiles are for logged-in colleagues only; unknown and
 deactivated people are a 404. The speaking log is edited in place with htmx
 (each change answers with the updated log fragment); without JavaScript the
-forms post and redirect.
+forms post and redirect. The one public page is /p/<slug>, for people who
+opted in (portal.profiles.public); it is `noindex` unless they chose otherwise.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from flask_login import current_user, login_required
 
 from portal.accounts.models import User
 from portal.db import db
-from portal.profiles import services
+from portal.profiles import public, reach, services
 from portal.profiles.forms import ProfileForm, SpeakingForm
 from portal.profiles.services import ProfileError
 from portal.web import render, toast, wants_fragment
+from portal.web.urls import external_url
 
 bp = Blueprint("profiles", __name__)
 
@@ -46,11 +48,46 @@ def mine() -> Response:
 def show(person_id: int) -> Response:
     """A colleague's personal-brand profile (or one's own, with the completeness meter)."""
     person = services.visible_person(_me(), person_id)
+    context = services.profile_context(_me(), person)
+    profile = context["profile"]
     return render(
         T + "show.html",
         badge_art="badges.badge_image" in current_app.view_functions,
-        **services.profile_context(_me(), person),
+        reach_rows=reach.profile_reach_rows(
+            profile, person.team, "You" if context["is_me"] else person.display_name
+        ),
+        vs_average=reach.network_vs_average(profile),
+        average_user=reach.AVERAGE_USER,
+        average_reach=reach.AVERAGE_REACH,
+        **context,
     )
+
+
+@bp.get("/p/<slug>")
+def public_page(slug: str) -> Response:
+    """A person's public profile, for anyone with the address (404 unless they opted in)."""
+    shown = public.public_profile(slug)
+    response = render(
+        T + "public.html",
+        public_profile=shown,
+        badge_art="badges.badge_image" in current_app.view_functions,
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    if not shown.indexable:
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.app_template_global("team_reach")
+def team_reach(team_id: int) -> dict[str, Any]:
+    """The reach section of a leader's team roster: the team's and the company's."""
+    return {
+        "team": reach.reach_of(team_id),
+        "company": reach.reach_of(),
+        "networks": services.NETWORKS,
+        "average_user": reach.AVERAGE_USER,
+        "average_reach": reach.AVERAGE_REACH,
+    }
 
 
 def _profile_form() -> ProfileForm:
@@ -66,6 +103,9 @@ def _profile_form() -> ProfileForm:
         followers_linkedin=profile.followers_linkedin,
         followers_x=profile.followers_x,
         followers_facebook=profile.followers_facebook,
+        public=profile.public,
+        public_followers=profile.public_followers,
+        public_indexable=profile.public_indexable,
     )
 
 
@@ -80,10 +120,12 @@ def _edit_page(
 ) -> Response:
     me = _me()
     context = services.profile_context(me, me)
+    slug = context["profile"].public_slug
     return render(
         T + "edit.html",
         partial,
         status=status,
+        public_url=external_url("profiles.public_page", slug=slug) if slug else None,
         form=form or _profile_form(),
         error=error,
         speaking_form=speaking_form or SpeakingForm(formdata=None),
@@ -130,6 +172,12 @@ def update() -> Response:
                 "x": form.followers_x.data,
                 "facebook": form.followers_facebook.data,
             },
+        )
+        public.set_public(
+            _me(),
+            public=bool(form.public.data),
+            show_followers=bool(form.public_followers.data),
+            indexable=bool(form.public_indexable.data),
         )
     except ProfileError as exc:
         db.session.rollback()

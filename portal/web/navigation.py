@@ -43,6 +43,8 @@ MAIN = [
     NavItem("Boards", "boards.index", "/boards"),
     NavItem("Bulletins", "bulletins.index", "/bulletins"),
     COMPETE,
+    # Everyone: their own figures; leaders land on their team's, admins on the company's.
+    NavItem("Insights", "insights.index", "/insights"),
 ]
 NAV_BY_ROLE: dict[Role, list[NavItem]] = {role: MAIN for role in Role}
 

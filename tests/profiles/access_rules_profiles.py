@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.access_rules import LOGIN
+from tests.access_rules import LOGIN, PUBLIC
 
 RULES: dict[str, str] = {
     "profiles.mine": LOGIN,
@@ -11,4 +11,5 @@ RULES: dict[str, str] = {
     "profiles.update": LOGIN,
     "profiles.add_speaking": LOGIN,
     "profiles.delete_speaking": LOGIN,
+    "profiles.public_page": PUBLIC,  # 404 unless the person opted in
 }
