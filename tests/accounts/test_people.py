@@ -176,3 +176,14 @@ def test_settings_update_profile_and_reject_unknown_time_zone(app, client, auth,
     with app.app_context():
         saved = db.session.get(User, person.id)
         assert (saved.display_name, saved.timezone) == ("New Name", "Europe/Paris")
+
+
+def test_person_page_links_to_deleting_the_account_but_not_for_yourself(client, auth, people):
+    admin = _admin(client, auth, people)
+    person = people.person(name="Lee Chan")
+
+    theirs = client.get(f"/admin/people/{person.id}").get_data(as_text=True)
+    mine = client.get(f"/admin/people/{admin.id}").get_data(as_text=True)
+
+    assert f'href="/insights/privacy/people/{person.id}"' in theirs
+    assert "/insights/privacy/people/" not in mine
