@@ -81,7 +81,7 @@ def to(box: Mailbox, address: str) -> list[Message]:
     return [m for m in box.messages if address in (m["To"] or "")]
 
 
-def wait_until(check: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
+def wait_until(check: Callable[[], Any], timeout: float = 90.0, what: str = "") -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
