@@ -126,8 +126,10 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
 
         connection = redis.Redis.from_url(app.config["REDIS_URL"])
         Queue(app.config["RQ_QUEUE"], connection=connection).empty()
-        # Leaderboards and other Beacon keys outlive the tables: start each test without them.
+        # Leaderboards, other Beacon keys and RQ's registries (scheduled, finished, failed
+        # jobs, dead workers) outlive the tables: start each test without them.
         stale = list(connection.scan_iter(match="beacon:*", count=1000))
+        stale += list(connection.scan_iter(match="rq:*", count=1000))
         if stale:
             connection.delete(*stale)
 
