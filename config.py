@@ -40,6 +40,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Seconds to wait for PostgreSQL to answer a new connection: a hung or unreachable
+    # server then gives an error page instead of holding the request (psycopg waits 130 s).
+    DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "10"))
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     MAIL_URL = os.environ.get("MAIL_URL", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Beacon <beacon@localhost>")

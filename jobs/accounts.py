@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 
+from rq import get_current_job
+
 from portal.accounts.invitations import invitation_token, reset_token
 from portal.accounts.models import Invitation, User
 from portal.accounts.services import get_user_by_email
@@ -64,8 +66,23 @@ def send_password_reset_email_to(email: str) -> bool:
     user = get_user_by_email(email)
     if user is None or not user.active:
         return False
-    key = "beacon:password-reset-sent:" + hashlib.sha256(email.encode()).hexdigest()
-    if not get_redis().set(key, "1", nx=True, ex=RESET_THROTTLE_SECONDS):
+    if not _take_reset_slot(email):
         log.info("a reset link went to this address recently; not sending another")
         return False
     return send_password_reset_email(user.id)
+
+
+def _take_reset_slot(email: str) -> bool:
+    """Claim the address's one reset email of the next 5 minutes; True if this run may send it.
+
+    The claim holds the RQ job's id, so RQ's retry of the same job (after the mail
+    server failed, or its worker died before sending) keeps the slot it took
+    instead of finding it taken and sending nothing.
+    """
+    key = "beacon:password-reset-sent:" + hashlib.sha256(email.encode()).hexdigest()
+    job = get_current_job()
+    holder = job.id if job is not None else "1"
+    client = get_redis()
+    if client.set(key, holder, nx=True, ex=RESET_THROTTLE_SECONDS):
+        return True
+    return job is not None and client.get(key) == holder.encode()

@@ -35,6 +35,7 @@ def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | No
     app.config.setdefault(
         "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
     )
+    _configure_engine(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     _configure_logging(app)
@@ -50,6 +51,17 @@ def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | No
 
     register_commands(app)
     return app
+
+
+def _configure_engine(app: Flask) -> None:
+    """PostgreSQL connections give up after DATABASE_CONNECT_TIMEOUT seconds, not psycopg's 130."""
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        return
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])  # a copy: the class's dict is shared
+    connect_args = dict(options.get("connect_args", {}))
+    connect_args.setdefault("connect_timeout", app.config["DATABASE_CONNECT_TIMEOUT"])
+    options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _configure_logging(app: Flask) -> None:

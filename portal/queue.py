@@ -15,14 +15,25 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import redis
 from flask import Flask, current_app
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 from rq.job import Job
-from sqlalchemy import JSON, String, Text, event, select, update
+from sqlalchemy import (
+    JSON,
+    CursorResult,
+    Integer,
+    String,
+    Text,
+    event,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from portal.db import Model, TimestampMixin, UTCDateTime, db, utcnow
@@ -96,6 +107,32 @@ def enqueue_after_commit(func: Callable[..., Any] | str, *args: Any, **kwargs: A
     entry["savepoint"] = id(nested) if nested is not None else None
     db.session.info.setdefault("outbox", []).append(entry)
     return row
+
+
+def enqueue_once(func: Callable[..., Any] | str) -> bool:
+    """Record `func()` in the outbox in a transaction of its own, unless one already waits.
+
+    For work found to be needed outside any transaction, such as an after-commit
+    callback that found Redis down: the sweep pushes the row once Redis is back,
+    and a long outage records one job, not one per failure. One INSERT ... SELECT
+    ... WHERE NOT EXISTS, so it never waits behind a read. Returns whether a row
+    was added.
+    """
+    path = _func_path(func)
+    waiting = select(OutboxJob.id).where(OutboxJob.func == path, OutboxJob.status == PENDING)
+    row = select(
+        literal(f"outbox-{uuid.uuid4().hex}", String(64)),
+        literal(path, String(200)),
+        literal([], JSON),
+        literal({}, JSON),
+        literal(PENDING, String(16)),
+        literal(0, Integer),
+        literal(utcnow(), UTCDateTime()),
+    ).where(~waiting.exists())
+    columns = ["job_id", "func", "args", "kwargs", "status", "attempts", "created_at"]
+    with db.engine.begin() as conn:
+        result = conn.execute(insert(OutboxJob).from_select(columns, row))
+    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 def _snapshot(row: OutboxJob) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from traceback import StackSummary
 from types import TracebackType
 from typing import Any
 
@@ -18,9 +19,19 @@ log = logging.getLogger("portal.jobs")
 
 
 def log_job_failure(
-    job: Job, exc_type: type[BaseException], exc_value: BaseException, tb: TracebackType | None
+    job: Job,
+    exc_type: type[BaseException],
+    exc_value: BaseException,
+    tb: TracebackType | StackSummary | None,
 ) -> bool:
-    """Log a failed job with its id and function, then let RQ's own handling go on."""
+    """Log a failed job with its id and function, then let RQ's own handling go on.
+
+    For a job whose worker died (AbandonedJobError, found by RQ's maintenance) RQ
+    passes a StackSummary, not a traceback; logging cannot format that, so the
+    record is logged without one rather than lost.
+    """
+    if not isinstance(tb, TracebackType):
+        tb = None
     log.error(
         "job %s (%s) failed: %s",
         job.id,

@@ -2,7 +2,8 @@
 
 The ledger is the truth; `point_totals` is kept in step in the same transaction
 as each award, and the sorted sets are a fast copy of it, updated after commit
-and rebuilt by a job. A page never ranks from the ledger itself.
+and rebuilt by a job: nightly, and through the outbox as soon as Redis is back
+after an award could not reach it. A page never ranks from the ledger itself.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from sqlalchemy import func, select
 from portal.accounts.models import User
 from portal.db import db, run_after_commit
 from portal.gamification.models import PointTotal
-from portal.queue import get_redis
+from portal.queue import enqueue_once, get_redis
 
 log = logging.getLogger(__name__)
 
 KEY = "beacon:leaderboard:{period}"
+REBUILD_JOB = "jobs.gamification.rebuild_leaderboards"
 PERIOD_TTL_SECONDS = 120 * 24 * 3600  # weeks and months stay around for a season
 
 
@@ -31,20 +33,33 @@ def key(period: str) -> str:
     return KEY.format(period=period)
 
 
-def update_after_commit(user_id: int, points: int, moment: datetime) -> None:
-    """Add `points` to the person's score in every period of `moment`, once the award commits."""
+def update_after_commit(user_id: int, points: int, moment: datetime, total: int = 0) -> None:
+    """Add `points` to the person's score in every period of `moment`, once the award commits.
+
+    `total` is the person's all-time points with this award. When Redis cannot be
+    reached, or has come back empty (no all-time board although the person had
+    points before), the sorted sets are rebuilt from the ledger through the outbox:
+    a board holding only the people who earned since the restart must not wait
+    for the nightly rebuild.
+    """
     from portal.gamification.points import periods
 
     def push() -> None:
         try:
             pipe = get_redis().pipeline()
+            pipe.exists(key("all"))
             for period in periods(moment):
                 pipe.zincrby(key(period), points, str(user_id))
                 if period != "all":
                     pipe.expire(key(period), PERIOD_TTL_SECONDS)
-            pipe.execute()
-        except redis.RedisError as exc:  # the rebuild job catches up
+            had_board = pipe.execute()[0]
+        except redis.RedisError as exc:
             log.warning("leaderboard not updated (Redis unavailable): %s", exc)
+            enqueue_once(REBUILD_JOB)
+            return
+        if not had_board and total > points:
+            log.warning("leaderboards missing from Redis (restarted empty?): rebuilding them")
+            enqueue_once(REBUILD_JOB)
 
     run_after_commit(push)
 

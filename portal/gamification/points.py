@@ -212,7 +212,7 @@ def _record(
     publish(PointsEarned(user.id, now, action, points, award.total))
     from portal.gamification import leaderboard
 
-    leaderboard.update_after_commit(user.id, points, now)
+    leaderboard.update_after_commit(user.id, points, now, award.total)
     return award
 
 

@@ -1,11 +1,12 @@
-"""Error pages for 400, 403, 404, 405, 413, 429 and 500, as full pages or htmx fragments."""
+"""Error pages for 400, 403, 404, 405, 413, 429, 500 and 503, as full pages or htmx fragments."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, g
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.web import render
@@ -23,7 +24,10 @@ MESSAGES = {
     413: ("That upload is too large", "Try a smaller file."),
     429: ("Too many attempts", "Please wait a few minutes, then try again."),
     500: ("Something went wrong on our side", "It has been logged. Please try again in a moment."),
+    503: ("Beacon is briefly unavailable", "Please try again in a minute."),
 }
+# Seconds a client (or a proxy) is asked to wait after a 503.
+RETRY_AFTER = "30"
 
 
 def error_response(code: int, detail: str | None = None) -> Response:
@@ -37,6 +41,11 @@ def error_response(code: int, detail: str | None = None) -> Response:
         title=title,
         hint=detail or hint,
     )
+
+
+def _without_the_person() -> None:
+    """Render the next page as for a visitor: finding out who is logged in needs the database."""
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -58,7 +67,22 @@ def register_error_handlers(app: Flask) -> None:
             response.headers["Retry-After"] = exc.get_response().headers["Retry-After"]
         return response
 
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: OperationalError) -> Response:
+        # The database is down, restarting or unreachable (or busy past its timeout): a
+        # 503 that asks to come back soon, rendered without asking it who is logged in.
+        log.error("database unavailable: %s", exc.orig or exc)
+        _without_the_person()
+        response = error_response(503)
+        response.headers["Retry-After"] = RETRY_AFTER
+        return response
+
     @app.errorhandler(InternalServerError)
     def server_error(exc: InternalServerError) -> Response:
         log.error("unhandled error", exc_info=exc.original_exception or exc)
-        return error_response(500)
+        try:
+            return error_response(500)
+        except Exception:  # the page itself failed (it may need the database too)
+            log.exception("error page failed; rendering it for a visitor")
+            _without_the_person()
+            return error_response(500)
