@@ -51,6 +51,19 @@ bench-scale: $(STAMP)
 	$(BIN)/python -m bench.reminder_sweep
 	$(BIN)/python -m bench.tracked_link
 	$(BIN)/python -m bench.insights_dashboard
+	$(BIN)/python -m bench.generate --people 10000 --keep
+	$(BIN)/python -m bench.generate --people 100000 --keep
+	$(BIN)/python -m bench.background --people 100000
+	$(BIN)/python -m bench.load 10000 100000
+
+## audit: pip-audit --strict over the venv; fails loudly (exit 2) when its database is unreachable
+AUDIT_STAMP := $(VENV)/.audit-installed
+$(AUDIT_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,audit]'
+	touch $(AUDIT_STAMP)
+
+audit: $(AUDIT_STAMP)
+	$(BIN)/python -m tests.audit $(AUDIT_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

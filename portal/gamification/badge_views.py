@@ -45,7 +45,7 @@ def _json(data: dict[str, Any], status: int = 200) -> Response:
 
 def _svg(svg: str) -> Response:
     response = current_app.response_class(svg, mimetype="image/svg+xml")
-    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
     return _public(response, "public, max-age=300")
 
 
