@@ -10,7 +10,7 @@ readable on a phone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from math import ceil, floor, log10
 from typing import Any
@@ -111,6 +111,57 @@ class Chart:
 
 # --- the charts -------------------------------------------------------------------------------
 
+# Every roll-up metric the dashboard's charts draw over time.
+DASHBOARD_SERIES = [
+    *(shares_of(n) for n in NETWORKS),
+    *(clicks_of(n) for n in NETWORKS),
+    "lessons_completed",
+    "quizzes_passed",
+]
+
+
+class Figures:
+    """The numbers the charts are drawn from, each asked of `metrics` once.
+
+    A chart on its own (an SVG response) asks only for what it draws. The
+    dashboard draws them all: it reads their series in one scan of the roll-ups
+    instead of one per chart, and takes totals, declared reach and head count
+    from the summary it has already computed.
+    """
+
+    def __init__(
+        self,
+        scope: Scope,
+        period: Period,
+        summary: metrics.Summary | None = None,
+        prefetch: Iterable[str] = (),
+    ) -> None:
+        self.scope, self.period, self.summary = scope, period, summary
+        self._prefetch = list(prefetch)
+        self._series: dict[str, list[int]] = {}
+
+    def series(self, names: list[str]) -> dict[str, list[int]]:
+        missing = [n for n in names if n not in self._series]
+        if missing:
+            rest = [n for n in self._prefetch if n not in self._series and n not in missing]
+            self._series.update(metrics.series(self.scope, self.period, missing + rest))
+        return {n: self._series[n] for n in names}
+
+    def totals(self, names: list[str]) -> dict[str, int]:
+        if self.summary is not None and all(n in self.summary.counts for n in names):
+            return {n: self.summary.counts[n] for n in names}
+        return metrics.totals(self.scope, self.period, names)
+
+    def potential_reach(self) -> dict[str, int]:
+        if self.summary is not None:
+            return self.summary.potential_reach
+        return metrics.potential_reach(self.scope)
+
+    def people(self) -> int:
+        if self.summary is not None and self.scope.kind != "person":
+            return self.summary.people
+        return metrics.people(self.scope)
+
 
 def _over_time(period: Period) -> tuple[str, list[str]]:
     x_title = {"day": "Day", "week": "Week", "month": "Month"}[period.bucket]
@@ -118,10 +169,11 @@ def _over_time(period: Period) -> tuple[str, list[str]]:
 
 
 def _per_network(
-    name: str, title: str, noun: str, metric: Callable[[str], str], scope: Scope, period: Period
+    name: str, title: str, noun: str, metric: Callable[[str], str], figures: Figures
 ) -> Chart:
+    period = figures.period
     x_title, labels = _over_time(period)
-    values = metrics.series(scope, period, [metric(n) for n in NETWORKS])
+    values = figures.series([metric(n) for n in NETWORKS])
     series: list[tuple[str, list[int | None]]] = [
         (NETWORK_LABELS[n], list(values[metric(n)])) for n in NETWORKS
     ]
@@ -134,20 +186,21 @@ def _per_network(
     return Chart(name, title, "stacked_bar", x_title, labels, series, summary)
 
 
-def shares_chart(scope: Scope, period: Period) -> Chart:
+def shares_chart(figures: Figures) -> Chart:
     """Shares per day, week or month, stacked by network."""
-    return _per_network("shares", "Shares by network", "shares", shares_of, scope, period)
+    return _per_network("shares", "Shares by network", "shares", shares_of, figures)
 
 
-def clicks_chart(scope: Scope, period: Period) -> Chart:
+def clicks_chart(figures: Figures) -> Chart:
     """Clicks on shared links per day, week or month, stacked by the network shared on."""
-    return _per_network("clicks", "Clicks by network", "clicks", clicks_of, scope, period)
+    return _per_network("clicks", "Clicks by network", "clicks", clicks_of, figures)
 
 
-def reach_chart(scope: Scope, period: Period) -> Chart:
+def reach_chart(figures: Figures) -> Chart:
     """Potential reach (declared followers) against earned reach (clicks) on each network."""
-    potential = metrics.potential_reach(scope)
-    earned = metrics.totals(scope, period, [clicks_of(n) for n in NETWORKS])
+    period = figures.period
+    potential = figures.potential_reach()
+    earned = figures.totals([clicks_of(n) for n in NETWORKS])
     labels = [NETWORK_LABELS[n] for n in NETWORKS]
     series: list[tuple[str, list[int | None]]] = [
         ("Potential reach (followers)", [potential.get(n, 0) for n in NETWORKS]),
@@ -164,13 +217,14 @@ def reach_chart(scope: Scope, period: Period) -> Chart:
     return chart
 
 
-def participation_chart(scope: Scope, period: Period) -> Chart:
+def participation_chart(figures: Figures) -> Chart:
     """The share of people active in each day, week or month (a person: their active days)."""
+    scope, period = figures.scope, figures.period
     if scope.kind == "person":
-        return _my_activity(scope, period)
+        return _my_activity(figures)
     x_title, labels = _over_time(period)
     counts = metrics.distinct_people_series(scope, period, ACTIVE)
-    people = metrics.people(scope)
+    people = figures.people()
     shares = [metrics.percent(c, people) for c in counts]
     summary = (
         f"Percent of the {people:,} people active in each {period.bucket}, {period.label}: "
@@ -188,10 +242,11 @@ MY_ACTIVITY = {
 }
 
 
-def _my_activity(scope: Scope, period: Period) -> Chart:
+def _my_activity(figures: Figures) -> Chart:
     """What one person did per day, week or month, stacked by kind."""
+    period = figures.period
     x_title, labels = _over_time(period)
-    values = metrics.series(scope, period, list(MY_ACTIVITY))
+    values = figures.series(list(MY_ACTIVITY))
     series: list[tuple[str, list[int | None]]] = [
         (label, list(values[metric])) for metric, label in MY_ACTIVITY.items()
     ]
@@ -200,10 +255,11 @@ def _my_activity(scope: Scope, period: Period) -> Chart:
     return Chart("participation", "Your activity", "stacked_bar", x_title, labels, series, summary)
 
 
-def learning_chart(scope: Scope, period: Period) -> Chart:
+def learning_chart(figures: Figures) -> Chart:
     """Lessons completed and quizzes passed per day, week or month."""
+    period = figures.period
     x_title, labels = _over_time(period)
-    values = metrics.series(scope, period, ["lessons_completed", "quizzes_passed"])
+    values = figures.series(["lessons_completed", "quizzes_passed"])
     series: list[tuple[str, list[int | None]]] = [
         ("Lessons completed", list(values["lessons_completed"])),
         ("Quizzes passed", list(values["quizzes_passed"])),
@@ -215,7 +271,7 @@ def learning_chart(scope: Scope, period: Period) -> Chart:
     return Chart("learning", "Learning", "bar", x_title, labels, series, summary)
 
 
-BUILDERS: dict[str, Callable[[Scope, Period], Chart]] = {
+BUILDERS: dict[str, Callable[[Figures], Chart]] = {
     "shares": shares_chart,
     "clicks": clicks_chart,
     "reach": reach_chart,
@@ -225,9 +281,15 @@ BUILDERS: dict[str, Callable[[Scope, Period], Chart]] = {
 DASHBOARD = ["shares", "clicks", "reach", "participation", "learning"]
 
 
-def build(name: str, scope: Scope, period: Period) -> Chart:
+def build(name: str, scope: Scope, period: Period, figures: Figures | None = None) -> Chart:
     """The chart called `name` for the scope and period (KeyError for an unknown name)."""
-    return BUILDERS[name](scope, period)
+    return BUILDERS[name](figures or Figures(scope, period))
+
+
+def dashboard(scope: Scope, period: Period, summary: metrics.Summary) -> list[Chart]:
+    """Every chart of a dashboard, sharing one read of their series and the summary's figures."""
+    figures = Figures(scope, period, summary, DASHBOARD_SERIES)
+    return [build(name, scope, period, figures) for name in DASHBOARD]
 
 
 # --- drawing ----------------------------------------------------------------------------------
@@ -322,10 +384,11 @@ def render_svg(chart: Chart, theme: str = "light", size: str = "wide") -> str:
     return svg
 
 
-def segments_chart(scope: Scope, period: Period) -> Chart:
+def segments_chart(figures: Figures) -> Chart:
     """People in each segment on each night it was computed (the last `period` days)."""
     from portal.insights import segments
 
+    scope, period = figures.scope, figures.period
     days, values = segments.trend(scope, period.start, period.end)
     labels = [f"{d.day} {d:%b}" for d in days]
     series: list[tuple[str, list[int | None]]] = [

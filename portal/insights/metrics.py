@@ -365,23 +365,78 @@ class TeamRow:
         return percent(self.active, self.people)
 
 
-def team_table(period: Period) -> list[TeamRow]:
-    """Every team's people, participation, shares, clicks and lessons (three queries)."""
+# How the company's team comparison can be ordered: a measure's label and the roll-up metric
+# it sums (None: today's active members). Highest first, then by name.
+TEAM_ORDERS = {
+    "shares": ("shares", "shares"),
+    "clicks": ("clicks", "clicks"),
+    "lessons": ("lessons", "lessons_completed"),
+    "people": ("people", None),
+}
+
+
+def team_count() -> int:
+    """How many teams the company has."""
+    return db.session.scalar(select(func.count()).select_from(Team)) or 0
+
+
+def _ranked_teams(period: Period, by: str, limit: int | None, offset: int) -> list[Any]:
+    """(id, name) of the teams in the order asked for, cut to `limit` in SQL."""
+    stmt = select(Team.id, Team.name)
+    if by in TEAM_ORDERS:
+        metric = TEAM_ORDERS[by][1]
+        if metric is None:
+            measured = (
+                select(User.team_id.label("team_id"), func.count().label("value"))
+                .where(User.active.is_(True), User.team_id.is_not(None))
+                .group_by(User.team_id)
+            )
+        else:
+            measured = (
+                select(TeamDay.team_id.label("team_id"), func.sum(TeamDay.value).label("value"))
+                .where(
+                    TeamDay.day >= period.start, TeamDay.day <= period.end, TeamDay.metric == metric
+                )
+                .group_by(TeamDay.team_id)
+            )
+        sub = measured.subquery()
+        stmt = stmt.outerjoin(sub, sub.c.team_id == Team.id).order_by(
+            func.coalesce(sub.c.value, 0).desc()
+        )
+    stmt = stmt.order_by(func.lower(Team.name), Team.id)
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    return list(db.session.execute(stmt).all())
+
+
+def team_table(
+    period: Period, by: str = "name", limit: int | None = None, offset: int = 0
+) -> list[TeamRow]:
+    """Teams' people, participation, shares, clicks and lessons (four queries).
+
+    `by` is a key of TEAM_ORDERS (highest first) or "name". With a `limit`, only
+    that many teams are chosen, in SQL, and only they are counted: a company of
+    thousands of teams costs what a page of them costs.
+    """
+    teams = _ranked_teams(period, by, limit, offset)
+    if not teams:
+        return []
+    member: ColumnElement[bool] = User.team_id.is_not(None)
+    rolled: ColumnElement[bool] = true()
+    if limit is not None:
+        ids = [team_id for team_id, _ in teams]
+        member, rolled = User.team_id.in_(ids), TeamDay.team_id.in_(ids)
     members = dict(
         db.session.execute(
             select(User.team_id, func.count())
-            .where(User.active.is_(True), User.team_id.is_not(None))
+            .where(User.active.is_(True), member)
             .group_by(User.team_id)
         ).all()
     )
     active = dict(
         db.session.execute(
             select(User.team_id, func.count())
-            .where(
-                User.active.is_(True),
-                User.team_id.is_not(None),
-                User.id.in_(_people_with(period, ACTIVE)),
-            )
+            .where(User.active.is_(True), member, User.id.in_(_people_with(period, ACTIVE)))
             .group_by(User.team_id)
         ).all()
     )
@@ -390,6 +445,7 @@ def team_table(period: Period) -> list[TeamRow]:
         for team_id, metric, value in db.session.execute(
             select(TeamDay.team_id, TeamDay.metric, func.sum(TeamDay.value))
             .where(
+                rolled,
                 TeamDay.day >= period.start,
                 TeamDay.day <= period.end,
                 TeamDay.metric.in_(["shares", "clicks", "lessons_completed"]),
@@ -397,7 +453,6 @@ def team_table(period: Period) -> list[TeamRow]:
             .group_by(TeamDay.team_id, TeamDay.metric)
         )
     }
-    teams = db.session.execute(select(Team.id, Team.name).order_by(func.lower(Team.name))).all()
     return [
         TeamRow(
             team_id,

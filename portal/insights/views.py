@@ -21,7 +21,7 @@ from portal.db import utcnow
 from portal.insights import charts, goals, metrics, rollups, scopes
 from portal.insights.forms import PRESETS, RangeChoice, read_range
 from portal.insights.privacy import personal_data
-from portal.insights.scopes import Scope
+from portal.insights.scopes import Period, Scope
 from portal.web import admin_required, manager_required, parse_id, render
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
@@ -29,9 +29,13 @@ bp = Blueprint("insights", __name__, url_prefix="/insights")
 # The SVG documents carry their styles inline and need nothing else: no scripts, no
 # fetches. (Shown with <img> they could not run scripts anyway; opened on their own,
 # this policy still forbids it.)
-SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 THEMES = ("light", "dark")
 SIZES = ("wide", "narrow")
+# The company dashboard compares this many teams at a time, the leaders of the chosen
+# measure first; the rest are a page away. Every team side by side grew the page (and
+# its queries) with the company.
+TEAMS_SHOWN = 20
 
 
 def _me() -> User:
@@ -69,7 +73,7 @@ def _dashboard(scope: Scope, endpoint: str, **values: Any) -> Response:
     choice = current_range()
     period = choice.period
     summary = metrics.summarise(scope, period)
-    built = [charts.build(name, scope, period) for name in charts.DASHBOARD]
+    built = charts.dashboard(scope, period, summary)
     # Company goals concern everyone; a team's goals its members and its dashboard.
     team_id = scope.team_id if scope.kind == "team" else me.team_id
     shown_goals = goals.goals_for(None if scope.kind == "company" else team_id)
@@ -84,13 +88,33 @@ def _dashboard(scope: Scope, endpoint: str, **values: Any) -> Response:
         charts=built,
         chart_url=chart_url_for(scope, choice),
         progress=goals.progress(shown_goals, today()),
-        teams=metrics.team_table(period) if scope.kind == "company" else [],
+        **(_team_comparison(period) if scope.kind == "company" else {"teams": []}),
         settings=rollups.current_settings(),
         base_url=url_for(endpoint, **values),
         money=metrics.money,
         by_network=by_network,
         today=today(),
     )
+
+
+def _team_comparison(period: Period) -> dict[str, Any]:
+    """One page of the company's teams, ordered by the measure the query string asks for."""
+    order = request.args.get("order", "shares")
+    if order not in metrics.TEAM_ORDERS:
+        order = "shares"
+    total = metrics.team_count()
+    pages = max(1, -(-total // TEAMS_SHOWN))
+    page = min(max(1, parse_id(request.args.get("page")) or 1), pages)
+    offset = (page - 1) * TEAMS_SHOWN
+    return {
+        "teams": metrics.team_table(period, order, TEAMS_SHOWN, offset),
+        "team_orders": metrics.TEAM_ORDERS,
+        "team_order": order,
+        "team_total": total,
+        "team_page": page,
+        "team_pages": pages,
+        "team_offset": offset,
+    }
 
 
 @bp.get("/")
@@ -125,7 +149,7 @@ def team(team_id: int) -> Response:
 @bp.get("/company")
 @admin_required
 def company() -> Response:
-    """The company's dashboard, with every team side by side."""
+    """The company's dashboard, with its teams compared a page at a time."""
     return _dashboard(scopes.company_scope(_me()), "insights.company")
 
 

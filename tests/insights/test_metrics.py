@@ -171,3 +171,12 @@ def test_a_period_is_tiled_by_whole_months_weeks_and_days(seed):
     assert sorted(covered) == every_day  # each day once, none outside
     assert all(w.weekday() == 0 for w in weeks) and all(m.day == 1 for m in months)
     assert len(ranges) <= 4
+
+
+def test_a_page_of_the_team_table_has_the_full_tables_figures(world):
+    every = sorted(metrics.team_table(WEEK), key=lambda row: row.team_id)
+
+    for by in metrics.TEAM_ORDERS:
+        assert sorted(metrics.team_table(WEEK, by, 10), key=lambda row: row.team_id) == every
+    assert [row.name for row in metrics.team_table(WEEK, "shares", 1)] == ["Blue"]
+    assert [row.name for row in metrics.team_table(WEEK, "shares", 1, 1)] == ["Green"]

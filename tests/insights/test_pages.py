@@ -129,7 +129,7 @@ def test_a_chart_is_an_svg_with_its_own_csp_and_no_script(world, client, auth):
 
     assert light.status_code == 200 and light.mimetype == "image/svg+xml"
     assert light.headers["Content-Security-Policy"] == (
-        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
     )
     svg = _text(light)
     assert svg.startswith("<svg") and "<script" not in svg and "javascript" not in svg.lower()
@@ -240,3 +240,42 @@ def test_settings_and_rebuilding_days(world, client, auth):
     job = db.session.scalars(select(OutboxJob)).one()
     assert job.func == "jobs.insights.rollup_range"
     assert late.status_code == 422
+
+
+def test_the_company_dashboard_compares_one_page_of_teams_most_first(world, client, auth):
+    from datetime import timedelta
+
+    from portal.accounts.models import Team
+    from portal.insights.models import TeamDay
+    from portal.insights.views import TEAMS_SHOWN
+
+    extra = TEAMS_SHOWN + 5 - 2  # Blue and Green are there already
+    when = day(1)
+    for i in range(extra):
+        team = Team(name=f"Team {i:02d}")
+        db.session.add(team)
+        db.session.flush()
+        db.session.add(
+            TeamDay(
+                day=when,
+                team_id=team.id,
+                metric="shares",
+                week=when - timedelta(days=when.weekday()),
+                month=when.replace(day=1),
+                value=10 + i,
+            )
+        )
+    db.session.commit()
+    auth.login("admin@example.com")
+
+    def shown(page: str) -> list[str]:
+        return re.findall(r'<th scope="row"><a href="/insights/teams/\d+\?[^"]*">([^<]+)</a>', page)
+
+    first = _text(client.get("/insights/company", query_string=WEEK))
+    second = _text(client.get("/insights/company", query_string=WEEK | {"page": "2"}))
+
+    assert shown(first) == [f"Team {i:02d}" for i in range(extra - 1, extra - 1 - TEAMS_SHOWN, -1)]
+    assert f"1–{TEAMS_SHOWN} of {TEAMS_SHOWN + 5} teams, most shares first." in first
+    assert "Next teams" in first
+    assert shown(second) == ["Team 02", "Team 01", "Team 00", "Blue", "Green"]
+    assert f"{TEAMS_SHOWN + 1}–{TEAMS_SHOWN + 5} of {TEAMS_SHOWN + 5} teams" in second
