@@ -16,9 +16,10 @@ past clicks, then:
    server's CPU time per request (gunicorn workers, plus PostgreSQL's
    backends), which such load disturbs far less than requests/s.
 
-The load tool is wrk (`apt-get install wrk`; bench/tracked_link.lua varies
-the link, user agent and client address per request) when it is on PATH,
-else a threaded http.client loop (BENCH_REQUESTS requests a round); the
+Serving and loading are bench/loadrun.py's, shared with `bench.load`. The
+load tool is wrk (`apt-get install wrk`; bench/load.lua replays the requests
+made here, which vary the link, user agent and client address) when it is on
+PATH, else a threaded http.client loop (BENCH_REQUESTS requests a round); the
 output says which. Every request is bounded in count or time and goes to
 127.0.0.1 only.
 
@@ -30,19 +31,12 @@ Run: `python -m bench.tracked_link [sqlite|postgresql ...]`.
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import random
 import secrets
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -50,7 +44,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import loadrun
+from bench.loadrun import CHROME, Kind, Request
+
+ROOT = loadrun.ROOT
 PG = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 SCHEMA = "bench_tracked_link"
@@ -62,52 +59,9 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "3000"))  # per round, without w
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))  # open connections
 SECONDS = int(os.environ.get("BENCH_SECONDS", "6"))  # per round, with wrk
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
-SETTLE = 2.0  # seconds of quiet before each run
-WRK = shutil.which("wrk")
-LUA = Path(__file__).with_suffix(".lua")
-CHROME = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
-)
+THREADS = 4  # gunicorn threads per worker, as the published numbers were measured
 BOT = "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"
 SECRET = "bench-secret-" + "x" * 40  # noqa: S105 - a throwaway key for a throwaway database
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _postgres_url() -> str:
-    admin = sa.create_engine(PG, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.execute(
-            sa.text("SELECT 1 FROM pg_database WHERE datname='beacon_bench'")
-        ).first():
-            conn.execute(sa.text("CREATE DATABASE beacon_bench"))
-    admin.dispose()
-    url = PG.rsplit("/", 1)[0] + "/beacon_bench"
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    return f"{url}?options=-csearch_path%3D{SCHEMA}&application_name={SCHEMA}"
-
-
-def _environment(database_url: str, workdir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        BEACON_ENV="production",
-        SECRET_KEY=SECRET,
-        DATABASE_URL=database_url,
-        REDIS_URL=REDIS,
-        BEACON_INSTANCE_DIR=str(workdir),
-        TRUSTED_PROXIES="1",  # lets the bench vary the client address with X-Forwarded-For
-        PYTHONPATH=str(ROOT),
-    )
-    return env
 
 
 def _seed(database_url: str) -> list[str]:
@@ -256,214 +210,34 @@ def _in_process(database_url: str, codes: list[str], rounds: int = 300) -> dict[
     return result
 
 
-def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-         "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/healthz")
-            return proc, port
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("gunicorn did not start")
-
-
-def _burst(
-    port: int,
-    make_request: Callable[[int], tuple[str, dict[str, str]]],
-    expected: int = 302,
-    requests: int = REQUESTS,
-) -> dict[str, float]:
-    """`requests` requests from CLIENTS threads (keep-alive); requests/s and latency in ms."""
-    latencies: list[float] = []
-    errors: list[int] = []
-    lock = threading.Lock()
-    counter = iter(range(requests))
-
-    def worker() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        while True:
-            with lock:
-                n = next(counter, None)
-            if n is None:
-                break
-            path, headers = make_request(n)
-            start = time.perf_counter()
-            try:
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (http.client.HTTPException, OSError):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                status = 0
-            mine.append((time.perf_counter() - start) * 1000)
-            if status != expected:
-                with lock:
-                    errors.append(status)
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=worker) for _ in range(CLIENTS)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    latencies.sort()
-    return {
-        "rps": len(latencies) / elapsed,
-        "median": statistics.median(latencies),
-        "p95": latencies[int(len(latencies) * 0.95) - 1],
-        "p99": latencies[int(len(latencies) * 0.99) - 1],
-        "errors": len(errors),
-        "requests": len(latencies),
-    }
-
-
-def _wrk(
-    port: int, mode: str, codes_file: Path, run: int, seconds: int = SECONDS
-) -> dict[str, float]:
-    """One wrk run on CLIENTS connections (2 threads); requests/s and latency in ms."""
-    assert WRK is not None
-    result = subprocess.run(
-        [WRK, "-t2", f"-c{CLIENTS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA),
-         f"http://127.0.0.1:{port}", "--", mode, str(codes_file), str(run)],
-        capture_output=True, text=True, timeout=seconds + 60, check=True,
-    )  # fmt: skip
-    line = next(x for x in result.stdout.splitlines() if x.startswith("WRKJSON "))
-    data = json.loads(line.removeprefix("WRKJSON "))
-    return {
-        "rps": data["requests"] / (data["duration_us"] / 1e6),
-        "median": data["p50_us"] / 1000,
-        "p95": data["p95_us"] / 1000,
-        "p99": data["p99_us"] / 1000,
-        "errors": data["errors"],
-        "requests": data["requests"],
-    }
-
-
-KINDS = {  # label: the wrk script's mode
-    "/healthz (trivial route)": "healthz",
-    "/s/ link-preview bots": "bots",
-    "/s/ repeat visitors": "repeat",
-    "/s/ new visitors (counted)": "new",
-}
-
-
-def _threaded(codes: list[str]) -> dict[str, Callable[[int], tuple[str, dict[str, str]]]]:
-    """The same kinds for the http.client fallback (addresses unique across rounds)."""
+def _kinds(codes: list[str]) -> dict[str, Kind]:
+    """The four kinds, as requests for bench/load.lua (or the http.client fallback)."""
     rng = random.Random(11)
-    serial = iter(range(10**9))
+    sample = rng.sample(codes, min(len(codes), 20_000))
 
-    def new_visitor(_: int) -> tuple[str, dict[str, str]]:
-        n = next(serial)
-        address = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
-        return f"/s/{rng.choice(codes)}", {"User-Agent": CHROME, "X-Forwarded-For": address}
+    def link(code: str, agent: str, address: str) -> Request:
+        return Request(f"/s/{code}", headers={"User-Agent": agent, "X-Forwarded-For": address})
 
+    bots = [link(code, BOT, "192.0.2.9") for code in sample]  # the lookup only
+    repeat = [link(code, CHROME, "192.0.2.1") for code in codes[:20]]  # the insert conflicts
+    new = [link(code, CHROME, "{visitor}") for code in sample]  # a counted click every time
+    redirect = frozenset({302})
     return {
-        "healthz": lambda n: ("/healthz", {}),
-        "bots": lambda n: (
-            f"/s/{rng.choice(codes)}", {"User-Agent": BOT, "X-Forwarded-For": "192.0.2.9"},
-        ),
-        "repeat": lambda n: (
-            f"/s/{codes[n % 20]}", {"User-Agent": CHROME, "X-Forwarded-For": "192.0.2.1"},
-        ),
-        "new": new_visitor,
-    }  # fmt: skip
-
-
-def _server_pids(master: int, database_url: str) -> list[int]:
-    """The gunicorn workers, and for PostgreSQL the backends serving the bench database."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    pids = [int(pid) for pid in children]
-    if database_url.startswith("postgresql"):
-        engine = sa.create_engine(database_url)
-        with engine.connect() as conn:
-            pids += conn.execute(
-                sa.text(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND application_name = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": SCHEMA},
-            ).scalars()
-        engine.dispose()
-    return pids
-
-
-def _cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """User + system CPU time of each live process (from /proc/<pid>/stat)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    result: dict[int, float] = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        result[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return result
-
-
-def _under_load(
-    port: int, codes: list[str], workdir: Path, master: int, database_url: str
-) -> dict[str, dict[str, float]]:
-    """Every kind, taking turns for ROUNDS rounds; each kind's median round by requests/s.
-
-    Each round also measures the server's CPU time per request (gunicorn workers,
-    plus PostgreSQL's backends), which a neighbour's load on the machine
-    disturbs far less than requests/s; its median over the rounds is "cpu".
-    """
-    codes_file = workdir / "codes.txt"
-    codes_file.write_text("\n".join(codes[:20_000]) + "\n")
-    threaded = _threaded(codes)
-
-    def once(mode: str, run: int, warm_up: bool = False) -> dict[str, float]:
-        pids = _server_pids(master, database_url)
-        before = _cpu_seconds(pids)
-        if WRK:
-            result = _wrk(port, mode, codes_file, run, 3 if warm_up else SECONDS)
-        else:
-            expected = 200 if mode == "healthz" else 302
-            result = _burst(port, threaded[mode], expected, 200 if warm_up else REQUESTS)
-        after = _cpu_seconds(_server_pids(master, database_url))
-        used = sum(t - before.get(pid, 0.0) for pid, t in after.items())
-        result["cpu"] = 1000 * used / max(result["requests"], 1)
-        return result
-
-    # Warm up both workers on every path first: a worker's first counted clicks are slow.
-    for mode in KINDS.values():
-        once(mode, 0, warm_up=True)
-    rounds: dict[str, list[dict[str, float]]] = {label: [] for label in KINDS}
-    kinds = list(KINDS.items())
-    for run in range(1, ROUNDS + 1):
-        # Each round starts one kind later, so no kind always follows the counted clicks'
-        # writes (PostgreSQL's background work after them lands on whoever comes next).
-        for label, mode in kinds[run % len(kinds) :] + kinds[: run % len(kinds)]:
-            time.sleep(SETTLE)
-            rounds[label].append(once(mode, run))
-    medians = {}
-    for label, results in rounds.items():
-        median = dict(sorted(results, key=lambda r: r["rps"])[len(results) // 2])
-        median["cpu"] = statistics.median(r["cpu"] for r in results)
-        medians[label] = median
-    return medians
+        "/healthz (trivial route)": Kind(lambda run: [Request("/healthz")]),
+        "/s/ link-preview bots": Kind(lambda run: bots, redirect),
+        "/s/ repeat visitors": Kind(lambda run: repeat, redirect),
+        "/s/ new visitors (counted)": Kind(lambda run: new, redirect),
+    }
 
 
 def run(kind: str) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="beacon-bench-links-"))
-    url = f"sqlite:///{workdir / 'bench.db'}" if kind == "sqlite" else _postgres_url()
-    env = _environment(url, workdir)
+    url = (
+        f"sqlite:///{workdir / 'bench.db'}"
+        if kind == "sqlite"
+        else loadrun.postgres_schema_url(PG, "beacon_bench", SCHEMA)
+    )
+    env = loadrun.environment(url, workdir, REDIS, SECRET)
     os.environ.update({k: env[k] for k in ("BEACON_INSTANCE_DIR", "REDIS_URL", "SECRET_KEY")})
     started = time.perf_counter()
     codes = _seed(url)
@@ -474,23 +248,22 @@ def run(kind: str) -> None:
         print(f"  statements, {label:<28} {count}")
     for label, median in _in_process(url, codes).items():
         print(f"  one at a time, {label:<34} median {median:6.2f} ms")
-    proc, port = _serve(env)
+    proc, port = loadrun.serve(env, threads=THREADS)
+    target = loadrun.Target(port, proc.pid, url, SCHEMA, workdir)
     try:
-        tool = (
-            f"wrk, 2 threads, {CLIENTS} connections, {SECONDS} s a round"
-            if WRK
-            else f"threaded http.client (wrk not found), {CLIENTS} threads, {REQUESTS:,} a round"
-        )
-        print(f"  gunicorn 2 workers x 4 threads; {tool}; {ROUNDS} rounds, median round shown")
+        print(f"  {loadrun.describe_server(THREADS)}; "
+              f"{loadrun.describe_tool(CLIENTS, SECONDS, REQUESTS)}; "
+              f"{ROUNDS} rounds, median round shown")  # fmt: skip
         load_before = os.getloadavg()[0]
-        results = _under_load(port, codes, workdir, proc.pid, url)
-        measured = len(_server_pids(proc.pid, url))
+        results = loadrun.under_load(
+            target, _kinds(codes), ROUNDS, SECONDS, connections=CLIENTS, fallback_requests=REQUESTS
+        )
+        measured = len(loadrun.server_pids(proc.pid, url, SCHEMA))
         print(f"  machine load average (1 min): {load_before:.1f} before, "
               f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores; "
               f"server CPU measured over {measured} processes")  # fmt: skip
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+        loadrun.stop(proc)
     base = results["/healthz (trivial route)"]
     for label, r in results.items():
         print(f"  {label:<27} {r['rps']:7.0f} req/s ({r['rps'] / base['rps']:4.2f} of /healthz)  "

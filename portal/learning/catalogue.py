@@ -115,7 +115,9 @@ def visible_paths(user: User) -> list[LearningPath]:
         .options(selectinload(LearningPath.steps).selectinload(PathModule.module))
         .order_by(LearningPath.id)
     ).all()
-    visible = {m.id for m in db.session.scalars(visible_modules_query(user))}
+    # Only the ids: loading every visible module with its lessons again (my_learning has
+    # them already) was a third of the home page's time with a 200-module catalogue.
+    visible = set(db.session.scalars(select(Module.id).where(audience_filter(user))))
     return [p for p in paths if any(step.module_id in visible for step in p.steps)]
 
 
