@@ -67,13 +67,14 @@ def sessions_starting_soon(now: datetime) -> Iterable[Due]:
     for board in boards:
         assert board.session_at is not None  # noqa: S101 - filtered above
         minutes = max(1, round((board.session_at - now).total_seconds() / 60))
+        url = path_for("boards.board", board_id=board.id)  # once per board: it builds a request
         for user_id in people.get(board.team_id, []):
             due.append(
                 Due(
                     user_id=user_id,
                     subject=f"board:{board.id}",
                     title=f"Brainstorming in {minutes} min: “{board.prompt}”"[:200],
-                    url=path_for("boards.board", board_id=board.id),
+                    url=url,
                     period=board.session_at.strftime("%Y-%m-%dT%H:%M"),
                     body="The board updates live during the session: bring an idea or two.",
                 )
@@ -110,17 +111,11 @@ def newcomer_invitations(now: datetime) -> Iterable[Due]:
     due: list[Due] = []
     for board in boards:
         subject = f"board:{board.id}"
+        # Once per board, not per person: building a path sets up a request context.
+        title, url = invite_title(board), path_for("boards.board", board_id=board.id)
+        period, body = invite_period(board), invite_body(board)
         for user_id in people.get(board.team_id, []):
             if user_id == board.owner_id or (user_id, subject) in invited:
                 continue
-            due.append(
-                Due(
-                    user_id=user_id,
-                    subject=subject,
-                    title=invite_title(board),
-                    url=path_for("boards.board", board_id=board.id),
-                    period=invite_period(board),
-                    body=invite_body(board),
-                )
-            )
+            due.append(Due(user_id, subject, title, url, period, body))
     return due

@@ -275,6 +275,10 @@ def close_cohort(cohort_id: int, now: datetime | None = None) -> list[Result] | 
     for obj in list(db.session.identity_map.values()):  # the bulk UPDATE bypassed them
         if isinstance(obj, LeagueMembership) and obj.cohort_id == cohort.id:
             db.session.expire(obj)
+    # Subscribers look each member up: load the cohort's people in one query (and hold
+    # them, the identity map keeps only weak references) rather than one query each.
+    ids = [r.user_id for r in found]
+    members = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
     for result in found:
         publish(
             LeagueWeekFinished(
@@ -290,4 +294,5 @@ def close_cohort(cohort_id: int, now: datetime | None = None) -> list[Result] | 
                 group, "league_result", title, LEAGUES_PATH,
                 subject=f"league:{cohort.week}", body=body, now=now,
             )  # fmt: skip
+    del members
     return found

@@ -87,8 +87,10 @@ class EmailDelivery(Model):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
+    # Indexed: deleting notifications (an account deletion, a clean-up) sets this to
+    # NULL, and without an index each one scanned every delivery.
     notification_id: Mapped[int | None] = mapped_column(
-        ForeignKey("notifications.id", ondelete="SET NULL")
+        ForeignKey("notifications.id", ondelete="SET NULL"), index=True
     )
     subject: Mapped[str] = mapped_column(String(200))  # the email's subject line
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, func, select, update
+from sqlalchemy import CursorResult, String, Table, any_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.accounts.models import User
 from portal.db import db, utcnow
@@ -24,10 +25,35 @@ from portal.notifications.delivery import NewEmail, queue_emails
 from portal.notifications.models import Notification
 from portal.notifications.reminders import Due, stale_after
 
+KEY_CHUNK = 5000  # keys per array parameter when checking which are taken
+
 
 def notification_key(kind: str, user_id: int, subject: str, period: str) -> str:
     """The unique key of a notice: (kind, person, subject, period)."""
     return f"{kind}:{user_id}:{subject}:{period}"[:200]
+
+
+def taken_keys(keys: Sequence[str]) -> set[str]:
+    """The notification keys among `keys` that are already delivered.
+
+    On PostgreSQL the keys go as one array parameter: an `IN` list of a
+    thousand placeholders is re-parsed by the driver on every execution
+    (psycopg caches only short statements), which cost more than the query.
+    """
+    taken: set[str] = set()
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = select(Notification.key).where(
+            Notification.key == any_(bindparam("keys", type_=ARRAY(String(200))))
+        )
+        for start in range(0, len(keys), KEY_CHUNK):
+            taken.update(db.session.scalars(stmt, {"keys": list(keys[start : start + KEY_CHUNK])}))
+        return taken
+    for start in range(0, len(keys), prefs.IN_CHUNKS):
+        chunk = keys[start : start + prefs.IN_CHUNKS]
+        taken.update(
+            db.session.scalars(select(Notification.key).where(Notification.key.in_(chunk)))
+        )
+    return taken
 
 
 def notify(

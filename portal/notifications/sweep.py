@@ -25,7 +25,7 @@ from portal.notifications import delivery, redelivery
 from portal.notifications import preferences as prefs
 from portal.notifications.models import DigestRun, NotificationPreference
 from portal.notifications.reminders import DIGEST_SECTIONS, REMINDERS, Due
-from portal.notifications.services import deliver
+from portal.notifications.services import deliver, notification_key, taken_keys
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,24 @@ def collect_reminders(now: datetime) -> tuple[dict[str, list[Due]], list[str]]:
     return found, failed
 
 
+def _not_delivered(kind: str, items: list[Due]) -> list[Due]:
+    """The items whose key is not taken yet, each key once (the first item, as `deliver` keeps).
+
+    Every sweep finds again most of what the last one delivered (a bulletin
+    stays unacknowledged for days): checking the keys first spares those items
+    the preference and address look-ups and the INSERTs that would find their
+    keys taken. `deliver` still inserts with ON CONFLICT DO NOTHING, so a
+    concurrent sweep that gets there first is still not delivered twice.
+    """
+    unique: dict[str, Due] = {}
+    for item in items:
+        unique.setdefault(notification_key(kind, item.user_id, item.subject, item.period), item)
+    with read_only_transactions():  # SQLite: no write lock just to read
+        taken = taken_keys(list(unique))
+        db.session.rollback()
+    return [item for key, item in unique.items() if key not in taken]
+
+
 def sweep_reminders(now: datetime | None = None) -> SweepResult:
     """Deliver every due reminder once, take back stalled emails, send those now due. Commits."""
     now = now or utcnow()
@@ -73,8 +91,9 @@ def sweep_reminders(now: datetime | None = None) -> SweepResult:
     found, result.failed_providers = collect_reminders(now)
     for kind, items in found.items():
         result.found[kind] = len(items)
-        for start in range(0, len(items), COMMIT_EVERY):
-            result.notified += len(deliver(kind, items[start : start + COMMIT_EVERY], now=now))
+        fresh = _not_delivered(kind, items)
+        for start in range(0, len(fresh), COMMIT_EVERY):
+            result.notified += len(deliver(kind, fresh[start : start + COMMIT_EVERY], now=now))
             db.session.commit()
     result.reclaimed = redelivery.reclaim_stalled(now)
     result.dispatched = redelivery.dispatch_due(now)
