@@ -115,8 +115,9 @@ def enqueue_once(func: Callable[..., Any] | str) -> bool:
     For work found to be needed outside any transaction, such as an after-commit
     callback that found Redis down: the sweep pushes the row once Redis is back,
     and a long outage records one job, not one per failure. One INSERT ... SELECT
-    ... WHERE NOT EXISTS, so it never waits behind a read. Returns whether a row
-    was added.
+    ... WHERE NOT EXISTS, so it never waits behind a read; two callers at the
+    same instant on PostgreSQL can still both add a row, so `func` must be
+    idempotent (a second run changes nothing). Returns whether a row was added.
     """
     path = _func_path(func)
     waiting = select(OutboxJob.id).where(OutboxJob.func == path, OutboxJob.status == PENDING)

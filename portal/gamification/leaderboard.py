@@ -37,8 +37,9 @@ def update_after_commit(user_id: int, points: int, moment: datetime, total: int 
     """Add `points` to the person's score in every period of `moment`, once the award commits.
 
     `total` is the person's all-time points with this award. When Redis cannot be
-    reached, or has come back empty (no all-time board although the person had
-    points before), the sorted sets are rebuilt from the ledger through the outbox:
+    reached, or has come back empty (no all-time board although this person or
+    someone else had points before), the sorted sets are rebuilt from the ledger
+    through the outbox:
     a board holding only the people who earned since the restart must not wait
     for the nightly rebuild.
     """
@@ -57,11 +58,26 @@ def update_after_commit(user_id: int, points: int, moment: datetime, total: int 
             log.warning("leaderboard not updated (Redis unavailable): %s", exc)
             enqueue_once(REBUILD_JOB)
             return
-        if not had_board and total > points:
+        if not had_board and (total > points or _others_have_points(user_id)):
             log.warning("leaderboards missing from Redis (restarted empty?): rebuilding them")
             enqueue_once(REBUILD_JOB)
 
     run_after_commit(push)
+
+
+def _others_have_points(user_id: int) -> bool:
+    """Whether anyone but `user_id` has all-time points (the board should not be empty).
+
+    Asked only when the all-time board is missing, which is rare: on its own
+    connection, since the award's transaction has just committed.
+    """
+    query = (
+        select(PointTotal.user_id)
+        .where(PointTotal.period == "all", PointTotal.user_id != user_id, PointTotal.points > 0)
+        .limit(1)
+    )
+    with db.engine.connect() as conn:
+        return conn.execute(query).first() is not None
 
 
 @dataclass

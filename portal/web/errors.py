@@ -43,6 +43,26 @@ def error_response(code: int, detail: str | None = None) -> Response:
     )
 
 
+# SQLSTATE classes that mean "not now" rather than "wrong": connection exceptions,
+# insufficient resources (too many connections, disk full), operator intervention
+# (shutting down, starting up, statement timeout) and transaction rollback
+# (deadlock, serialization failure).
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57", "40")
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk i/o error")
+
+
+def database_is_unavailable(exc: OperationalError) -> bool:
+    """Whether `exc` says the database cannot serve now (try again), not that SQL is wrong."""
+    if exc.connection_invalidated:
+        return True
+    state = getattr(exc.orig, "sqlstate", None)
+    if state:
+        return str(state)[:2] in _UNAVAILABLE_SQLSTATE_CLASSES
+    if type(exc.orig).__module__.startswith("psycopg"):
+        return True  # no SQLSTATE: the connection itself failed (refused, timed out, closed)
+    return str(exc.orig).lower().startswith(_SQLITE_UNAVAILABLE)
+
+
 def _without_the_person() -> None:
     """Render the next page as for a visitor: finding out who is logged in needs the database."""
     g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
@@ -71,7 +91,11 @@ def register_error_handlers(app: Flask) -> None:
     def database_unavailable(exc: OperationalError) -> Response:
         # The database is down, restarting or unreachable (or busy past its timeout): a
         # 503 that asks to come back soon, rendered without asking it who is logged in.
-        log.error("database unavailable: %s", exc.orig or exc)
+        # Any other OperationalError (a bad statement, a missing table) is a bug: raised
+        # again, it takes the 500 path with its traceback.
+        if not database_is_unavailable(exc):
+            raise exc
+        log.error("database unavailable: %s", exc.orig or exc, exc_info=exc)
         _without_the_person()
         response = error_response(503)
         response.headers["Retry-After"] = RETRY_AFTER

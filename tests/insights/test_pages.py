@@ -279,3 +279,16 @@ def test_the_company_dashboard_compares_one_page_of_teams_most_first(world, clie
     assert "Next teams" in first
     assert shown(second) == ["Team 02", "Team 01", "Team 00", "Blue", "Green"]
     assert f"{TEAMS_SHOWN + 1}–{TEAMS_SHOWN + 5} of {TEAMS_SHOWN + 5} teams" in second
+
+    # Odd paging and sorting: the nearest real page, the default order, never an error.
+    for query, expect in [
+        ({"page": "0"}, "1–"),
+        ({"page": "abc"}, "1–"),
+        ({"page": "-3"}, "1–"),
+        ({"page": "99999999"}, f"{TEAMS_SHOWN + 1}–"),
+        ({"order": "bogus"}, "most shares first"),
+        ({"order": "people", "page": "2"}, f"{TEAMS_SHOWN + 1}–"),
+    ]:
+        response = client.get("/insights/company", query_string=WEEK | query)
+        assert response.status_code == 200, query
+        assert expect in _text(response), query

@@ -28,3 +28,17 @@ def test_the_sweep_passes_on_each_new_key_once(app_ctx, people):
         Due(sam.id, "idea:2", "The same key again", "/boards", ""),
     ]
     assert [due.title for due in _not_delivered("idea_status", found)] == ["New"]
+
+
+def test_taken_keys_across_several_chunks(app_ctx, people, monkeypatch):
+    from portal.notifications import preferences as prefs
+    from portal.notifications import services
+
+    monkeypatch.setattr(services, "KEY_CHUNK", 2)
+    monkeypatch.setattr(prefs, "IN_CHUNKS", 2)
+    sam = people.person()
+    for subject in ("idea:1", "idea:3", "idea:5"):
+        notify([sam.id], "idea_status", "Picked", "/boards", subject=subject)
+    db.session.commit()
+    keys = [notification_key("idea_status", sam.id, f"idea:{n}", "") for n in range(1, 6)]
+    assert taken_keys(keys) == {keys[0], keys[2], keys[4]}

@@ -92,6 +92,57 @@ def test_server_error_is_logged_and_shown_politely(app, caplog):
     assert "kaboom" in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("statement", "code", "title"),
+    [
+        # A wrong statement is a bug: the 500 page, with the traceback in the log.
+        ("SELEC 1", 500, b"Something went wrong on our side"),
+        ("SELECT * FROM no_such_table_here", 500, b"Something went wrong on our side"),
+    ],
+)
+def test_a_database_bug_is_a_500_not_unavailable(app, caplog, statement, code, title):
+    from sqlalchemy import text
+
+    from portal import create_app
+
+    bp = Blueprint("bad_sql", __name__)
+
+    @bp.get("/bad-sql")
+    def bad_sql():  # type: ignore[no-untyped-def]
+        db.session.execute(text(statement))
+        return "unreachable"
+
+    other = create_app("test", {"PROPAGATE_EXCEPTIONS": False})
+    other.register_blueprint(bp)
+    response = other.test_client().get("/bad-sql")
+    assert response.status_code == code
+    assert title in response.data
+    assert "Retry-After" not in response.headers
+    assert "Traceback" in caplog.text
+
+
+def test_a_busy_database_is_a_503_that_asks_to_come_back(app, caplog):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from portal import create_app
+
+    bp = Blueprint("busy", __name__)
+
+    @bp.get("/busy")
+    def busy():  # type: ignore[no-untyped-def]
+        raise OperationalError("UPDATE x", {}, sqlite3.OperationalError("database is locked"))
+
+    other = create_app("test", {"PROPAGATE_EXCEPTIONS": False})
+    other.register_blueprint(bp)
+    response = other.test_client().get("/busy")
+    assert response.status_code == 503
+    assert b"Beacon is briefly unavailable" in response.data
+    assert response.headers["Retry-After"] == "30"
+    assert "database unavailable" in caplog.text
+
+
 def test_security_headers(client):
     response = client.get("/login")
     csp = response.headers["Content-Security-Policy"]
