@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.db import db, run_after_commit
-from portal.gamification.models import PointTotal
+from portal.gamification.models import PointAward, PointTotal
 from portal.queue import enqueue_once, get_redis
 
 log = logging.getLogger(__name__)
@@ -58,22 +58,28 @@ def update_after_commit(user_id: int, points: int, moment: datetime, total: int 
             log.warning("leaderboard not updated (Redis unavailable): %s", exc)
             enqueue_once(REBUILD_JOB)
             return
-        if not had_board and (total > points or _others_have_points(user_id)):
+        if not had_board and (total > points or _others_earned_before(user_id, moment)):
             log.warning("leaderboards missing from Redis (restarted empty?): rebuilding them")
             enqueue_once(REBUILD_JOB)
 
     run_after_commit(push)
 
 
-def _others_have_points(user_id: int) -> bool:
-    """Whether anyone but `user_id` has all-time points (the board should not be empty).
+def _others_earned_before(user_id: int, moment: datetime) -> bool:
+    """Whether anyone but `user_id` earned points before `moment` (the board should not be empty).
 
-    Asked only when the all-time board is missing, which is rare: on its own
-    connection, since the award's transaction has just committed.
+    Awards of the same transaction share its moment and are not counted: their
+    own after-commit updates (run next) put them on the board. Asked only when
+    the all-time board is missing, which is rare; on a connection of its own,
+    since the award's transaction has just committed.
     """
     query = (
-        select(PointTotal.user_id)
-        .where(PointTotal.period == "all", PointTotal.user_id != user_id, PointTotal.points > 0)
+        select(PointAward.id)
+        .where(
+            PointAward.user_id != user_id,
+            PointAward.points > 0,
+            PointAward.awarded_at < moment,
+        )
         .limit(1)
     )
     with db.engine.connect() as conn:

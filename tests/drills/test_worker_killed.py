@@ -370,10 +370,15 @@ def paid_once(w: World, challenges: dict[int, list[int]]) -> None:
     board_matches_ledger(w)
 
 
-def nightly_rebuild(w: World, state: Any) -> None:
-    """The leaderboards' own safety net: the nightly rebuild from the ledger."""
-    job_id = w.tick("jobs.gamification.rebuild_leaderboards")
-    wait_until(lambda: w.finished(job_id), "the nightly rebuild")
+def rebuild_through_the_outbox(w: World, state: Any) -> None:
+    """The next awards found no all-time board and recorded a rebuild: the sweep pushes it.
+
+    The crash left the paid points out of Redis; as nobody had reached the board
+    yet, the next tick's awards find it missing and record one rebuild in the
+    outbox, which the periodic outbox sweep (every minute) hands to RQ.
+    """
+    job_id = w.tick("jobs.outbox.sweep_outbox")
+    wait_until(lambda: w.finished(job_id), "the outbox sweep")
 
 
 # gamification
@@ -671,7 +676,7 @@ DRILLS = [
     Drill("jobs.challenges.settle_challenge", "scheduled", "write", won_challenge, paid_once),
     Drill("jobs.challenges.settle_challenge", "outbox", "write", won_challenge, paid_once),
     Drill("jobs.challenges.settle_due_challenges", "periodic", "commit", two_won_challenges,
-          paid_once, recover=nightly_rebuild),
+          paid_once, recover=rebuild_through_the_outbox),
     Drill("jobs.gamification.rebuild_leaderboards", "periodic", "commit", drifted_leaderboards,
           totals_and_boards_match_the_ledger),
     Drill("jobs.gamification.rebuild_leaderboards", "outbox", "commit", drifted_leaderboards,
